@@ -1,0 +1,73 @@
+# METADATA
+# title: SSH port exposed
+# description: |
+#   The final image exposes port 22, which means it runs an SSH server: one
+#   more daemon with credentials or keys to manage and attack, running beside
+#   the application, usually as root. Containers are reached with docker exec
+#   or kubectl exec instead. Reported for EXPOSE 22, 22/tcp or a port range
+#   containing 22 in the final stage and the stages it is built FROM; EXPOSE in
+#   discarded builder stages has no effect and is ignored.
+# related_resources:
+#   - ref: https://docs.docker.com/reference/dockerfile/#expose
+# custom:
+#   id: dockerfile-expose-ssh
+#   severity: medium
+#   layer: container
+#   kinds: [Dockerfile]
+#   controls: []
+#   remediation: Remove the SSH server and EXPOSE 22; use docker exec / kubectl exec (or an ephemeral debug container) for interactive access, and copy files with docker cp / kubectl cp.
+package rampart.dockerfile.expose_ssh
+
+import data.lib.dockerfile as docker
+
+deny contains res if {
+	some i in final_chain
+	some c in input.stages[i].commands
+	c.cmd == "expose"
+	ports := [p | some p in values(c); includes_22(p)]
+	count(ports) > 0
+	res := docker.result(sprintf("EXPOSE publishes the SSH port (%s)", [concat(", ", ports)]), c)
+}
+
+includes_22(p) if {
+	port := split(p, "/")[0]
+	port == "22"
+}
+
+includes_22(p) if {
+	port := split(p, "/")[0]
+	regex.match(`^[0-9]+-[0-9]+$`, port)
+	bounds := split(port, "-")
+	to_number(bounds[0]) <= 22
+	to_number(bounds[1]) >= 22
+}
+
+values(c) := v if {
+	is_array(c.value)
+	v := c.value
+} else := [c.value] if {
+	is_string(c.value)
+} else := []
+
+# --- stages ---------------------------------------------------------------
+
+final_index := count(input.stages) - 1
+
+# parent(i) is the earlier stage that stage i is built FROM, if any.
+parent(i) := max(ps) if {
+	base := lower(input.stages[i].base)
+	ps := {j |
+		some j, s in input.stages
+		j < i
+		name := object.get(s, "name", "")
+		name != ""
+		lower(name) == base
+	}
+	count(ps) > 0
+}
+
+# The final stage and every stage it inherits from.
+final_chain := graph.reachable(
+	{i: [p | p := parent(i)] | some i, _ in input.stages},
+	{final_index},
+)

@@ -1,0 +1,48 @@
+# METADATA
+# title: Image tag latest or missing
+# description: An image without a tag means ":latest", and ":latest" moves. The node runs whatever the registry serves at pull time, so two replicas can run different code, a rollback does not roll back, and a compromised or careless push reaches production unreviewed. Pin a version tag, or better a digest (image@sha256:...), which passes this check. All containers are checked, including init and ephemeral ones.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/concepts/containers/images/#image-names
+#   - ref: https://kubernetes.io/docs/concepts/configuration/overview/#container-images
+# custom:
+#   id: k8s-image-latest
+#   severity: medium
+#   layer: cluster
+#   kinds: [workload]
+#   controls: []
+#   remediation: Reference the image by an immutable version tag (app:1.4.2) or, better, by digest (app@sha256:<digest>, optionally app:1.4.2@sha256:<digest>) and update it deliberately through your release process.
+package rampart.kubernetes.image_latest
+
+import data.lib.kubernetes as k8s
+
+deny contains res if {
+	some c in k8s.containers
+	image := object.get(c.container, "image", "")
+	is_string(image)
+	trim_space(image) != ""
+	not contains(image, "@")
+	problem := tag_problem(tag(trim_space(image)))
+	res := k8s.result(
+		sprintf("%s %q: %s %q uses image %q %s", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), image, problem]),
+		k8s.field(c.path, "image"),
+	)
+}
+
+tag_problem("") := "without a tag (resolves to latest)"
+
+tag_problem("latest") := "with the mutable tag latest"
+
+# The tag is what follows ":" in the last path component, so a registry port
+# (registry:5000/app) is not mistaken for a tag.
+tag(image) := t if {
+	parts := split(image, "/")
+	last := parts[count(parts) - 1]
+	contains(last, ":")
+	t := substring(last, indexof(last, ":") + 1, -1)
+} else := ""
+
+label(c) := "init container" if c.type == "initContainers"
+
+label(c) := "ephemeral container" if c.type == "ephemeralContainers"
+
+label(c) := "container" if c.type == "containers"

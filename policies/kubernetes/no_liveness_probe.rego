@@ -1,0 +1,30 @@
+# METADATA
+# title: Container without liveness probe
+# description: Without a livenessProbe the kubelet restarts a container only when its process exits; a deadlocked or wedged process keeps running, keeps its resources and keeps failing requests until someone notices. Checked on the regular containers of long-running workloads; Jobs, CronJobs, init and ephemeral containers are skipped.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-a-liveness-command
+# custom:
+#   id: k8s-no-liveness-probe
+#   severity: low
+#   layer: cluster
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController]
+#   controls: []
+#   remediation: Add a livenessProbe (httpGet, tcpSocket, grpc or exec) that fails only when the process cannot recover by itself, with an initialDelaySeconds or a startupProbe long enough for a slow start.
+package rampart.kubernetes.no_liveness_probe
+
+import data.lib.kubernetes as k8s
+
+# Run-to-completion workloads have no use for the probe.
+batch_kinds := {"Job", "CronJob"}
+
+deny contains res if {
+	k8s.is_workload
+	not batch_kinds[input.kind]
+	some c in k8s.containers
+	c.type == "containers"
+	not is_object(object.get(c.container, "livenessProbe", null))
+	res := k8s.result(
+		sprintf("%s %q: container %q has no livenessProbe", [input.kind, k8s.name, object.get(c.container, "name", "")]),
+		c.path,
+	)
+}

@@ -1,0 +1,30 @@
+# METADATA
+# title: Container without readiness probe
+# description: Without a readinessProbe a container counts as ready as soon as it starts, so Services send it traffic before it can answer and rolling updates proceed (and remove the old pods) even when the new version never becomes able to serve. Checked on the regular containers of long-running workloads; Jobs, CronJobs, init and ephemeral containers are skipped.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-readiness-probes
+# custom:
+#   id: k8s-no-readiness-probe
+#   severity: low
+#   layer: cluster
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController]
+#   controls: []
+#   remediation: Add a readinessProbe that checks the container can serve requests (for example an httpGet on a health endpoint), so traffic and rollouts wait for it.
+package rampart.kubernetes.no_readiness_probe
+
+import data.lib.kubernetes as k8s
+
+# Run-to-completion workloads have no use for the probe.
+batch_kinds := {"Job", "CronJob"}
+
+deny contains res if {
+	k8s.is_workload
+	not batch_kinds[input.kind]
+	some c in k8s.containers
+	c.type == "containers"
+	not is_object(object.get(c.container, "readinessProbe", null))
+	res := k8s.result(
+		sprintf("%s %q: container %q has no readinessProbe", [input.kind, k8s.name, object.get(c.container, "name", "")]),
+		c.path,
+	)
+}

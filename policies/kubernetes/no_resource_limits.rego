@@ -1,0 +1,52 @@
+# METADATA
+# title: Container without CPU or memory limits
+# description: A container without a memory limit can take all of the node's memory and get other pods evicted or OOM-killed; one without a CPU limit can starve its neighbours. Limits bound the damage of a runaway or compromised process (denial of service) and are what the NSA/CISA guide's resource policies ask for. Init and regular containers are checked; a LimitRange that injects defaults is not visible in a single manifest.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+#   - ref: https://kubernetes.io/docs/concepts/policy/limit-range/
+# custom:
+#   id: k8s-no-resource-limits
+#   severity: medium
+#   layer: cluster
+#   kinds: [workload]
+#   controls:
+#     - nsa-k8s:resource-policies
+#   remediation: Set resources.limits.memory and resources.limits.cpu on every container (for example memory "512Mi", cpu "500m"), sized from observed usage, or enforce defaults with a LimitRange in the namespace.
+package rampart.kubernetes.no_resource_limits
+
+import data.lib.kubernetes as k8s
+
+kinds := ["cpu", "memory"]
+
+deny contains res if {
+	some c in k8s.app_containers
+	limits := object_at(c.container, ["resources", "limits"])
+	missing := [r | some r in kinds; not has_quantity(limits, r)]
+	count(missing) > 0
+	res := k8s.result(
+		sprintf("%s %q: %s %q has no %s limit (resources.limits)", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), concat(" or ", missing)]),
+		anchor(c),
+	)
+}
+
+has_quantity(obj, key) if {
+	v := object.get(obj, key, null)
+	v != null
+	v != ""
+}
+
+object_at(x, path) := v if {
+	v := object.get(x, path, null)
+	is_object(v)
+} else := {}
+
+# The most specific field that exists: resources.limits, resources or the container.
+anchor(c) := k8s.field(c.path, "resources.limits") if {
+	"limits" in object.keys(object_at(c.container, ["resources"]))
+} else := k8s.field(c.path, "resources") if {
+	"resources" in object.keys(c.container)
+} else := c.path
+
+label(c) := "init container" if c.type == "initContainers"
+
+label(c) := "container" if c.type == "containers"

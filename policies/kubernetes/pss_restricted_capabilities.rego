@@ -1,0 +1,73 @@
+# METADATA
+# title: Capabilities not dropped
+# description: Containers start with the runtime's default capability set (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW and more), which most applications never need. Pod Security Standards restricted requires every container to drop ALL capabilities and to add back at most NET_BIND_SERVICE; Windows pods (spec.os.name windows) are exempt.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+# custom:
+#   id: k8s-pss-restricted-capabilities
+#   severity: medium
+#   layer: cluster
+#   kinds: [workload]
+#   controls:
+#     - pss-restricted:capabilities
+#     - cis-k8s-1.10:5.2.8
+#     - cis-k8s-1.10:5.2.9
+#     - cis-k8s-1.10:5.2.10
+#     - nsa-k8s:pod-security
+#   remediation: 'Set securityContext.capabilities.drop: ["ALL"] in every container and add back only NET_BIND_SERVICE when the process binds a port below 1024.'
+package rampart.kubernetes.pss_restricted_capabilities
+
+import data.lib.kubernetes as k8s
+
+# No capabilities block at all.
+deny contains res if {
+	not windows_pod
+	some c in k8s.containers
+	not has_capabilities(c.container)
+	res := k8s.result(
+		sprintf("%s %q does not drop ALL capabilities (no securityContext.capabilities)", [label(c), object.get(c.container, "name", "")]),
+		c.path,
+	)
+}
+
+# A capabilities block whose drop list lacks ALL.
+deny contains res if {
+	not windows_pod
+	some c in k8s.containers
+	has_capabilities(c.container)
+	not drops_all(c.container)
+	res := k8s.result(
+		sprintf("%s %q does not drop ALL capabilities (securityContext.capabilities.drop lacks \"ALL\")", [label(c), object.get(c.container, "name", "")]),
+		drop_field(c),
+	)
+}
+
+# Any added capability other than NET_BIND_SERVICE.
+deny contains res if {
+	not windows_pod
+	some c in k8s.containers
+	some i, capability in c.container.securityContext.capabilities.add
+	capability != "NET_BIND_SERVICE"
+	res := k8s.result(
+		sprintf("%s %q adds capability %v; the restricted profile allows adding only NET_BIND_SERVICE", [label(c), object.get(c.container, "name", ""), capability]),
+		k8s.field(c.path, sprintf("securityContext.capabilities.add[%d]", [i])),
+	)
+}
+
+has_capabilities(container) if container.securityContext.capabilities != null
+
+drops_all(container) if "ALL" in container.securityContext.capabilities.drop
+
+# Point at the drop list when written, else at the container.
+drop_field(c) := k8s.field(c.path, "securityContext.capabilities.drop") if c.container.securityContext.capabilities.drop != null
+
+else := c.path
+
+# The restricted profile skips this check for Windows pods.
+windows_pod if k8s.pod_spec.os.name == "windows"
+
+label(c) := "init container" if c.type == "initContainers"
+
+label(c) := "ephemeral container" if c.type == "ephemeralContainers"
+
+label(c) := "container" if c.type == "containers"

@@ -1,0 +1,46 @@
+# METADATA
+# title: Container runs as UID 0
+# description: runAsUser 0 runs the container's processes as root whatever the image says, so a compromise gives root inside the container and a head start for escaping. Pod Security Standards restricted forbids runAsUser=0 at pod and container level, and relaxes the check for pods in a user namespace (hostUsers false).
+# related_resources:
+#   - ref: https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+# custom:
+#   id: k8s-pss-running-as-non-root-user
+#   severity: medium
+#   layer: cluster
+#   kinds: [workload]
+#   controls:
+#     - pss-restricted:running-as-non-root-user
+#     - cis-k8s-1.10:5.2.7
+#     - nsa-k8s:non-root
+#   remediation: Set runAsUser to a non-zero UID (for example 10001) or remove it and build the image with a numeric non-root USER; also set runAsNonRoot to true.
+package rampart.kubernetes.pss_running_as_non_root_user
+
+import data.lib.kubernetes as k8s
+
+deny contains res if {
+	not user_namespace_pod
+	k8s.pod_spec.securityContext.runAsUser == 0
+	res := k8s.result(
+		sprintf("%s %q sets the pod's securityContext.runAsUser=0 (root)", [input.kind, k8s.name]),
+		k8s.field(k8s.pod_spec_path, "securityContext.runAsUser"),
+	)
+}
+
+deny contains res if {
+	not user_namespace_pod
+	some c in k8s.containers
+	c.container.securityContext.runAsUser == 0
+	res := k8s.result(
+		sprintf("%s %q sets securityContext.runAsUser=0 (root)", [label(c), object.get(c.container, "name", "")]),
+		k8s.field(c.path, "securityContext.runAsUser"),
+	)
+}
+
+# A pod with hostUsers: false runs in its own user namespace; the restricted profile relaxes this check there.
+user_namespace_pod if k8s.pod_spec.hostUsers == false
+
+label(c) := "init container" if c.type == "initContainers"
+
+label(c) := "ephemeral container" if c.type == "ephemeralContainers"
+
+label(c) := "container" if c.type == "containers"

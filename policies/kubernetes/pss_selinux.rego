@@ -1,0 +1,63 @@
+# METADATA
+# title: Custom SELinux options
+# description: SELinux labels confine a container's processes; a custom type outside the container_* domains, or any custom user or role, can give a container an unconfined or host-level label. Pod Security Standards baseline allows seLinuxOptions.type only empty, container_t, container_init_t, container_kvm_t or container_engine_t, and forbids setting seLinuxOptions.user or seLinuxOptions.role, at pod and container level.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline
+# custom:
+#   id: k8s-pss-selinux
+#   severity: medium
+#   layer: cluster
+#   kinds: [workload]
+#   controls:
+#     - pss-baseline:selinux
+#     - nsa-k8s:pod-security
+#   remediation: Remove seLinuxOptions.user and seLinuxOptions.role, and leave seLinuxOptions.type unset or set it to container_t (or container_init_t, container_kvm_t, container_engine_t); seLinuxOptions.level may be set.
+package rampart.kubernetes.pss_selinux
+
+import data.lib.kubernetes as k8s
+
+allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+
+# Every seLinuxOptions object of the pod: {"what": ..., "path": ..., "options": ...}.
+setters contains {"what": sprintf("%s %q", [input.kind, k8s.name]), "path": k8s.field(k8s.pod_spec_path, "securityContext.seLinuxOptions"), "options": opts} if {
+	opts := k8s.pod_spec.securityContext.seLinuxOptions
+	opts != null
+}
+
+setters contains {"what": sprintf("%s %q", [label(c), object.get(c.container, "name", "")]), "path": k8s.field(c.path, "securityContext.seLinuxOptions"), "options": opts} if {
+	some c in k8s.containers
+	opts := c.container.securityContext.seLinuxOptions
+	opts != null
+}
+
+deny contains res if {
+	some s in setters
+	type := value_or(s.options, "type", "")
+	not allowed_types[type]
+	res := k8s.result(
+		sprintf("%s sets SELinux type %q; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [s.what, type]),
+		k8s.field(s.path, "type"),
+	)
+}
+
+deny contains res if {
+	some s in setters
+	some key in ["user", "role"]
+	value := value_or(s.options, key, "")
+	value != ""
+	res := k8s.result(
+		sprintf("%s sets SELinux %s %q; custom SELinux users and roles are forbidden", [s.what, key, value]),
+		k8s.field(s.path, key),
+	)
+}
+
+# value_or is obj[key], or default when the key is absent or null.
+value_or(obj, key, fallback) := obj[key] if obj[key] != null
+
+else := fallback
+
+label(c) := "init container" if c.type == "initContainers"
+
+label(c) := "ephemeral container" if c.type == "ephemeralContainers"
+
+label(c) := "container" if c.type == "containers"

@@ -1,0 +1,48 @@
+# METADATA
+# title: RBAC permission to create pods
+# description: A subject that can create pods can run any image with any service account of the namespace, mount every Secret and ConfigMap there and, unless Pod Security admission stops it, request privileged or host access; it inherits the permissions of every service account in scope. "*" verbs or resources count.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/concepts/security/rbac-good-practices/#workload-creation
+# custom:
+#   id: k8s-rbac-create-pods
+#   severity: medium
+#   layer: cluster
+#   kinds: [Role, ClusterRole]
+#   controls:
+#     - cis-k8s-1.10:5.1.4
+#     - nsa-k8s:authentication-authorization
+#   remediation: Remove create on pods from roles that do not need it; let deployment tooling manage controllers (Deployments, Jobs) in dedicated namespaces, and enforce Pod Security admission (restricted) where pod creation must be allowed.
+package rampart.kubernetes.rbac_create_pods
+
+import data.lib.kubernetes as k8s
+
+role_kinds := {"Role", "ClusterRole"}
+
+deny contains res if {
+	role_kinds[input.kind]
+	some i, rule in input.rules
+	core_group(rule)
+	verbs := [v | some v in rule.verbs; v in {"create", "*"}]
+	count(verbs) > 0
+	some j, resource in rule.resources
+	resource in {"pods", "*"}
+	res := k8s.result(
+		sprintf("%s %q: rules[%d] grants %s on %s, which allows creating pods", [input.kind, k8s.name, i, verb_list(verbs), resource_label(resource)]),
+		sprintf("rules[%d].resources[%d]", [i, j]),
+	)
+}
+
+core_group(rule) if {
+	some g in rule.apiGroups
+	g in {"", "*"}
+}
+
+resource_label("pods") := "pods"
+
+resource_label("*") := "\"*\" (which includes pods)"
+
+verb_list(verbs) := concat(", ", [label | some v in verbs; label := verb_label(v)])
+
+verb_label("*") := "\"*\""
+
+verb_label(v) := v if v != "*"

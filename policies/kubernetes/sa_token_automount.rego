@@ -1,0 +1,45 @@
+# METADATA
+# title: Service account token mounted automatically
+# description: Unless the pod spec sets automountServiceAccountToken to false, Kubernetes mounts a token for the pod's service account into every container. Most applications never call the Kubernetes API, but anyone who compromises the container can use the token with whatever RBAC the service account has. The check looks at the pod spec only; a ServiceAccount with automountServiceAccountToken false also prevents the mount, but it is not visible from the workload manifest.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting
+# custom:
+#   id: k8s-sa-token-automount
+#   severity: low
+#   layer: cluster
+#   kinds: [workload]
+#   controls:
+#     - cis-k8s-1.10:5.1.6
+#     - nsa-k8s:authentication-authorization
+#   remediation: Set automountServiceAccountToken false in the pod spec (spec.template.spec for controllers) of workloads that do not talk to the Kubernetes API; workloads that do should use a dedicated service account with minimal RBAC and can mount a short-lived projected token explicitly.
+package rampart.kubernetes.sa_token_automount
+
+import data.lib.kubernetes as k8s
+
+deny contains res if {
+	k8s.is_workload
+	spec := k8s.pod_spec
+	is_object(spec)
+	not spec.automountServiceAccountToken == false
+	res := k8s.result(
+		sprintf("%s %q %s", [input.kind, k8s.name, problem(spec)]),
+		anchor(spec),
+	)
+}
+
+# A pod-level value overrides the ServiceAccount's setting; without one the ServiceAccount decides.
+problem(spec) := sprintf("sets automountServiceAccountToken to %v, so the token of service account %q is mounted into every container", [spec.automountServiceAccountToken, service_account(spec)]) if {
+	"automountServiceAccountToken" in object.keys(spec)
+} else := sprintf("does not set automountServiceAccountToken to false; unless service account %q opts out, its token is mounted into every container", [service_account(spec)])
+
+service_account(spec) := spec.serviceAccountName if {
+	is_string(spec.serviceAccountName)
+	spec.serviceAccountName != ""
+} else := spec.serviceAccount if {
+	is_string(spec.serviceAccount)
+	spec.serviceAccount != ""
+} else := "default"
+
+anchor(spec) := k8s.field(k8s.pod_spec_path, "automountServiceAccountToken") if {
+	"automountServiceAccountToken" in object.keys(spec)
+} else := k8s.pod_spec_path

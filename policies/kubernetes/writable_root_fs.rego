@@ -1,0 +1,43 @@
+# METADATA
+# title: Root filesystem is writable
+# description: Unless securityContext.readOnlyRootFilesystem is true, a process (or an attacker in it) can modify the container's own binaries and configuration, drop tools and persist changes for the life of the container. An immutable root filesystem, with emptyDir volumes for the few paths that need writes, is recommended by the NSA/CISA hardening guide. Init and regular containers are checked; Windows pods (spec.os.name windows) are skipped because Windows does not support the setting.
+# related_resources:
+#   - ref: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
+# custom:
+#   id: k8s-writable-root-fs
+#   severity: low
+#   layer: cluster
+#   kinds: [workload]
+#   controls:
+#     - cis-k8s-1.10:5.7.3
+#     - nsa-k8s:immutable-fs
+#   remediation: Set securityContext.readOnlyRootFilesystem to true on each container and mount emptyDir volumes on the directories the application must write to (for example /tmp or a cache directory).
+package rampart.kubernetes.writable_root_fs
+
+import data.lib.kubernetes as k8s
+
+deny contains res if {
+	not windows
+	some c in k8s.app_containers
+	not c.container.securityContext.readOnlyRootFilesystem == true
+	res := k8s.result(
+		sprintf("%s %q: %s %q %s", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), problem(c)]),
+		anchor(c),
+	)
+}
+
+windows if k8s.pod_spec.os.name == "windows"
+
+problem(c) := sprintf("sets securityContext.readOnlyRootFilesystem to %v", [c.container.securityContext.readOnlyRootFilesystem]) if {
+	"readOnlyRootFilesystem" in object.keys(c.container.securityContext)
+} else := "does not set securityContext.readOnlyRootFilesystem to true"
+
+anchor(c) := k8s.field(c.path, "securityContext.readOnlyRootFilesystem") if {
+	"readOnlyRootFilesystem" in object.keys(c.container.securityContext)
+} else := k8s.field(c.path, "securityContext") if {
+	"securityContext" in object.keys(c.container)
+} else := c.path
+
+label(c) := "init container" if c.type == "initContainers"
+
+label(c) := "container" if c.type == "containers"
