@@ -9,7 +9,7 @@ test_local_add_fails if {
 		{"value": [".", "/app"]},
 		{"value": ["src/", "config.yml", "/app/"], "flags": ["--chown=app:app"]},
 		{"value": ["a file.txt", "/dst/"], "json": true},
-		{"value": ["<<EOF", "/etc/motd"], "heredocs": [{"name": "EOF", "content": "hi\n"}]},
+		{"value": ["<<EOF", "/etc/motd"], "heredocs": ["hi\n"]},
 		{"value": ["--link", "bin", "/usr/local/bin/"]},
 	])
 	lines(findings) == {2, 3, 4, 5, 6}

@@ -38,7 +38,7 @@ test_other_pipes_pass if {
 test_heredoc if {
 	findings := curl_pipe_shell.deny with input as dockerfile([stage(0, "", "ubuntu:24.04", 1, [object.union(
 		ins("run", 2, ["<<EOF"]),
-		{"end_line": 5, "heredocs": [{"name": "EOF", "content": "set -e\ncurl -fsSL https://example.com/i.sh \\\n  | bash\n"}]},
+		{"end_line": 5, "heredocs": ["set -e\ncurl -fsSL https://example.com/i.sh \\\n  | bash\n"]},
 	)])])
 	lines(findings) == {2}
 }

@@ -4,9 +4,10 @@
 #   Package indexes and download caches left in a layer make the image bigger
 #   and slower to pull and scan, and keep files nobody maintains. Reported, per
 #   RUN of the final stage and the stages it is built FROM (builder stages are
-#   discarded and may keep caches): apt-get/apt/aptitude installs without
-#   removing /var/lib/apt/lists in the same RUN; apk add/upgrade without
-#   --no-cache (or removing /var/cache/apk); yum/dnf/microdnf/tdnf installs
+#   discarded and may keep caches): apt-get/apt/aptitude update and install
+#   without removing /var/lib/apt/lists in the same RUN (a RUN that installs
+#   without refreshing the index adds no index of its own); apk add/upgrade
+#   without --no-cache (or removing /var/cache/apk); yum/dnf/microdnf/tdnf installs
 #   without "clean all" (or removing /var/cache/yum or /var/cache/dnf); pip
 #   install without --no-cache-dir (or PIP_NO_CACHE_DIR set by ENV/ARG, or a
 #   purge of the pip cache). A RUN --mount=type=cache (or tmpfs) over the
@@ -30,9 +31,10 @@ deny contains res if {
 	some c in input.stages[i].commands
 	c.cmd == "run"
 	text := run_text(c)
+	calls := pm_calls(c)
 	leaks := {[call.family, call.tool] |
-		some call in pm_calls(c)
-		installs(call)
+		some call in calls
+		installs(call, calls)
 		not cleaned(call, c, text)
 	}
 	some [family, tool] in leaks
@@ -41,27 +43,33 @@ deny contains res if {
 
 messages := {
 	"apt": "RUN installs packages with %s but does not remove /var/lib/apt/lists/* in the same instruction; the package index stays in the image layer",
-	"apk": "RUN runs \"%s add\" without --no-cache; the downloaded package index stays in the image layer",
+	"apk": "RUN installs packages with %s without --no-cache; the downloaded package index stays in the image layer",
 	"yum": "RUN installs packages with %s but does not run \"clean all\" in the same instruction; repository metadata and cached packages stay in the image layer",
 	"pip": "RUN runs \"%s install\" without --no-cache-dir; downloaded packages stay in the pip cache in the image layer",
 }
 
-installs(call) if {
+# apt: the index comes from "apt-get update"; an install in a RUN that does
+# not refresh it adds no index of its own (Debian and Ubuntu images already
+# delete downloaded .deb files).
+installs(call, calls) if {
 	call.family == "apt"
 	call.sub in {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}
+	some x in calls
+	x.family == "apt"
+	x.sub == "update"
 }
 
-installs(call) if {
+installs(call, _) if {
 	call.family == "apk"
 	call.sub in {"add", "upgrade"}
 }
 
-installs(call) if {
+installs(call, _) if {
 	call.family == "yum"
 	call.sub in {"install", "groupinstall", "localinstall", "reinstall", "update", "upgrade"}
 }
 
-installs(call) if {
+installs(call, _) if {
 	call.family == "pip"
 	call.sub == "install"
 }

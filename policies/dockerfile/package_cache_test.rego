@@ -35,6 +35,7 @@ test_cleaned_pass if {
 		"uv pip install flask",
 		"apt-get update",
 		"pip download flask",
+		"apt-get install -y ./app.deb", # no index refresh in this RUN: nothing of its own to remove
 	])
 }
 
@@ -87,8 +88,8 @@ test_one_finding_per_manager if {
 
 test_heredoc if {
 	findings := package_cache.deny with input as dockerfile([stage(0, "", "debian:12", 1, [
-		object.union(ins("run", 2, ["<<EOF"]), {"end_line": 5, "heredocs": [{"name": "EOF", "content": "apt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\n"}]}),
-		object.union(ins("run", 6, ["<<EOF"]), {"end_line": 8, "heredocs": [{"name": "EOF", "content": "apt-get update\napt-get install -y curl\n"}]}),
+		object.union(ins("run", 2, ["<<EOF"]), {"end_line": 5, "heredocs": ["apt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\n"]}),
+		object.union(ins("run", 6, ["<<EOF"]), {"end_line": 8, "heredocs": ["apt-get update\napt-get install -y curl\n"]}),
 	])])
 	lines(findings) == {6}
 }

@@ -51,7 +51,7 @@ test_json_form if {
 	lines(findings) == {2}
 }
 
-heredoc_run(line, body) := object.union(ins("run", line, ["<<EOF"]), {"end_line": line + 3, "heredocs": [{"name": "EOF", "content": body}]})
+heredoc_run(line, body) := object.union(ins("run", line, ["<<EOF"]), {"end_line": line + 3, "heredocs": [body]})
 
 test_heredoc if {
 	findings := update_alone.deny with input as dockerfile([stage(0, "", "debian:12", 1, [
@@ -73,6 +73,14 @@ test_every_stage_checked if {
 		stage(1, "", "debian:12", 3, [ins("run", 4, ["apt-get update"])]),
 	])
 	lines(findings) == {2, 4}
+}
+
+test_heredoc_object_shape if {
+	findings := update_alone.deny with input as dockerfile([stage(0, "", "debian:12", 1, [object.union(
+		ins("run", 2, ["<<EOF"]),
+		{"end_line": 4, "heredocs": [{"name": "EOF", "content": "apt-get update\n"}]},
+	)])])
+	lines(findings) == {2}
 }
 
 # --- test input helpers -----------------------------------------------------

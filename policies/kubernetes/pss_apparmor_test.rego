@@ -44,7 +44,8 @@ test_unconfined_pod_and_containers if {
 		"spec.containers[1].securityContext.appArmorProfile.type",
 		"spec.ephemeralContainers[0].securityContext.appArmorProfile",
 	}
-	messages(pod(spec))["container \"bad\" sets AppArmor profile type \"Unconfined\"; only RuntimeDefault or Localhost are allowed"]
+	messages(pod(spec))["ephemeral container \"debug\" sets an AppArmor profile with no type; only RuntimeDefault or Localhost are allowed"]
+	messages(pod(spec))["container \"bad\" sets an AppArmor profile with type \"Unconfined\"; only RuntimeDefault or Localhost are allowed"]
 }
 
 test_annotations if {

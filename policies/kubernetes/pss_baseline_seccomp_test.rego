@@ -41,7 +41,7 @@ test_unconfined if {
 		"spec.containers[1].securityContext.seccompProfile.type",
 		"spec.ephemeralContainers[0].securityContext.seccompProfile",
 	}
-	messages(pod(spec))["Pod \"web\" sets the pod's seccomp profile type to \"Unconfined\"; only RuntimeDefault or Localhost are allowed"]
+	messages(pod(spec))["Pod \"web\" sets a pod seccomp profile with type \"Unconfined\"; only RuntimeDefault or Localhost are allowed"]
 }
 
 # The baseline does not require a profile, and the latest version ignores the old seccomp annotations.

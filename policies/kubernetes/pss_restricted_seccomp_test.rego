@@ -47,7 +47,9 @@ test_bad_pod_profile_makes_unset_containers_fail if {
 }
 
 test_empty_profile_is_invalid if {
-	fields(cronjob({"securityContext": {"seccompProfile": {}}, "containers": [{"name": "a", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}]})) == {"spec.jobTemplate.spec.template.spec.securityContext.seccompProfile"}
+	obj := cronjob({"securityContext": {"seccompProfile": {}}, "containers": [{"name": "a", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}]})
+	fields(obj) == {"spec.jobTemplate.spec.template.spec.securityContext.seccompProfile"}
+	messages(obj) == {`CronJob "nightly" sets a pod seccomp profile with no type; it must be RuntimeDefault or Localhost`}
 }
 
 test_every_container_set_passes if {

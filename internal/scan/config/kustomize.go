@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,11 +90,22 @@ func (a *kustomizeAnalyzer) Prepare(ctx context.Context, t scan.Target, files []
 	})
 	claimed := map[string]bool{}
 	sort.Strings(kfiles)
+	nested := a.nestedKustomizations(kfiles)
 	for _, kf := range kfiles {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		dir := path.Dir(kf)
+		// The files beside a kustomization (patches, generator inputs) are
+		// its inputs, not manifests of their own.
+		for p := range a.files {
+			if path.Dir(p) == dir {
+				claimed[p] = true
+			}
+		}
+		if nested[dir] {
+			continue // built as part of the overlays that use it
+		}
 		b := &kustomizeBuild{}
 		a.builds[kf] = b
 		rm, err := k.Run(fsys, filepath.Join(root, filepath.FromSlash(dir)))
@@ -108,11 +120,43 @@ func (a *kustomizeAnalyzer) Prepare(ctx context.Context, t scan.Target, files []
 			}
 		}
 	}
-	out := make([]string, 0, len(claimed)+len(kfiles))
+	out := make([]string, 0, len(claimed))
 	for p := range claimed {
 		out = append(out, p)
 	}
-	return append(out, kfiles...), nil
+	return out, nil
+}
+
+// nestedKustomizations finds kustomization directories that another
+// kustomization in the scan uses as a resource or component. Only the
+// outermost ones are built: a base is judged as its overlays deploy it, not
+// again on its own with settings the overlays change.
+func (a *kustomizeAnalyzer) nestedKustomizations(kfiles []string) map[string]bool {
+	dirs := map[string]bool{}
+	for _, kf := range kfiles {
+		dirs[path.Dir(kf)] = true
+	}
+	nested := map[string]bool{}
+	for _, kf := range kfiles {
+		src, err := a.files[kf].Read()
+		if err != nil {
+			continue
+		}
+		var k struct {
+			Resources  []string `yaml:"resources"`
+			Bases      []string `yaml:"bases"`
+			Components []string `yaml:"components"`
+		}
+		if yaml.Unmarshal(src, &k) != nil {
+			continue
+		}
+		for _, ref := range slices.Concat(k.Resources, k.Bases, k.Components) {
+			if d := path.Clean(path.Join(path.Dir(kf), ref)); dirs[d] && d != path.Dir(kf) {
+				nested[d] = true
+			}
+		}
+	}
+	return nested
 }
 
 func isKustomization(p string) bool {
@@ -198,23 +242,34 @@ func (a *kustomizeAnalyzer) source(cache map[string]*sourceFile, p string) *sour
 	return s
 }
 
-// locatorFor finds the resource's original document (by its id before name
-// prefixes and namespaces were applied) and maps fields to its lines; a
-// field a patch added points at the document's start.
+// locatorFor finds the resource's original document and maps fields to its
+// lines; a field that a patch added points at the document's start. The
+// built resource no longer knows its original name (namePrefix/nameSuffix are
+// applied), so the match is by kind, then by the longest original name
+// contained in the built one.
 func (s *sourceFile) locatorFor(r *resource.Resource) (locator, int) {
-	id := r.OrgId()
-	for _, d := range s.docs {
-		if d.Kind == id.Kind && d.Name == id.Name {
-			return func(field string) (int, int) {
-				if field == "" {
-					return d.StartLine, d.StartLine
-				}
-				st, en, _ := locate(d.Node, field)
-				return st, en
-			}, d.StartLine
+	kind, name := r.CurId().Kind, r.CurId().Name
+	var best *Document
+	for i := range s.docs {
+		d := &s.docs[i]
+		if d.Kind != kind || !strings.Contains(name, d.Name) {
+			continue
+		}
+		if best == nil || len(d.Name) > len(best.Name) {
+			best = d
 		}
 	}
-	return func(string) (int, int) { return 1, 1 }, 1
+	if best == nil {
+		return func(string) (int, int) { return 1, 1 }, 1
+	}
+	d := *best
+	return func(field string) (int, int) {
+		if field == "" {
+			return d.StartLine, d.StartLine
+		}
+		st, en, _ := locate(d.Node, field)
+		return st, en
+	}, d.StartLine
 }
 
 // builtDocument turns a built resource into a policy input without the
