@@ -113,9 +113,15 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
-// Main runs the CLI and returns the process exit code.
+// Main runs the CLI on the process's streams and returns the exit code.
 func Main(ctx context.Context, args []string) int {
-	root := NewRoot(os.Stdout, os.Stderr)
+	return Run(ctx, args, os.Stdout, os.Stderr)
+}
+
+// Run runs the CLI with the given arguments and streams and returns the
+// exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := NewRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -124,12 +130,12 @@ func Main(ctx context.Context, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee != errFindings {
-			fmt.Fprintf(os.Stderr, "rampart: %v\n", err)
+			fmt.Fprintf(stderr, "rampart: %v\n", err)
 		}
 		return ee.code
 	}
 	// Errors cobra raises itself (unknown command, bad args) are usage errors.
-	fmt.Fprintf(os.Stderr, "rampart: %v\n", err)
+	fmt.Fprintf(stderr, "rampart: %v\n", err)
 	return ExitUsage
 }
 

@@ -31,9 +31,10 @@ type module struct {
 
 // loadOptions says which files to read.
 type loadOptions struct {
-	builtin bool // the embedded policies
-	tests   bool // *_test.rego files too
-	dirs    []string
+	builtin      bool // the embedded policies
+	builtinTests bool // and their *_test.rego files
+	dirTests     bool // *_test.rego files of dirs
+	dirs         []string
 }
 
 // loadModules parses every .rego file of the embedded tree and the given
@@ -43,6 +44,10 @@ func loadModules(o loadOptions) ([]module, error) {
 	var mods []module
 	var errs []error
 	add := func(fsys fs.FS, root, display string, builtin bool) {
+		tests := o.dirTests
+		if builtin {
+			tests = o.builtinTests
+		}
 		err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", path.Join(display, p), err))
@@ -54,7 +59,7 @@ func loadModules(o loadOptions) ([]module, error) {
 				}
 				return nil
 			}
-			if !strings.HasSuffix(p, ".rego") || (!o.tests && strings.HasSuffix(p, "_test.rego")) {
+			if !strings.HasSuffix(p, ".rego") || (!tests && strings.HasSuffix(p, "_test.rego")) {
 				return nil
 			}
 			name := path.Join(display, p)

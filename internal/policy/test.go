@@ -20,7 +20,7 @@ type TestSummary struct {
 // always loaded, so user policies can import data.lib.kubernetes.
 func RunTests(ctx context.Context, w io.Writer, dirs []string, verbose bool) (TestSummary, error) {
 	var sum TestSummary
-	mods, err := loadModules(loadOptions{builtin: true, tests: len(dirs) == 0, dirs: dirs})
+	mods, err := loadModules(loadOptions{builtin: true, builtinTests: len(dirs) == 0, dirTests: true, dirs: dirs})
 	if err != nil {
 		return sum, err
 	}

@@ -43,9 +43,18 @@ workloads[ns] contains i if {
 	ns := namespace_of(doc)
 }
 
+# Uncovered namespaces are computed on their own: written inline in deny as
+# `some ns, positions in workloads; not covered[ns]`, OPA 1.22 negated the
+# lookup wrongly whenever a workload had no namespace (see the Rego test
+# test_unset_namespace_does_not_hide_others).
+uncovered contains ns if {
+	some ns in object.keys(workloads)
+	not ns in covered
+}
+
 deny contains res if {
-	some ns, positions in workloads
-	not covered[ns]
+	some ns in uncovered
+	positions := workloads[ns]
 	first := min(positions)
 	doc := input.documents[first]
 	res := {

@@ -99,3 +99,16 @@ test_workload_from_kind_when_flag_absent if {
 test_empty_set if {
 	count(results([])) == 0
 }
+
+test_unset_namespace_does_not_hide_others if {
+	docs := [
+		{"index": 0, "kind": "NetworkPolicy", "name": "deny", "namespace": "storefront", "workload": false},
+		{"index": 1, "kind": "Deployment", "name": "web", "namespace": "storefront", "workload": true},
+		{"index": 2, "kind": "Deployment", "name": "api", "namespace": "", "workload": true},
+	]
+	results := policy.deny with input as {"documents": docs}
+	count(results) == 1
+	some r in results
+	r.document == 2
+	contains(r.msg, `"default"`)
+}
