@@ -28,7 +28,7 @@ import data.lib.dockerfile as docker
 deny contains res if {
 	some c in docker.commands
 	c.cmd == "add"
-	v := values(c)
+	v := docker.values(c)
 	count(v) >= 2
 	sources := array.slice(v, 0, count(v) - 1)
 	every s in sources {
@@ -54,10 +54,3 @@ add_only_flag(c) if {
 	some prefix in {"--checksum", "--keep-git-dir", "--unpack"}
 	startswith(f, prefix)
 }
-
-values(c) := v if {
-	is_array(c.value)
-	v := c.value
-} else := [c.value] if {
-	is_string(c.value)
-} else := []

@@ -26,7 +26,7 @@ deny contains res if {
 	some c in docker.commands
 	c.cmd == "add"
 	not has_checksum(c)
-	v := values(c)
+	v := docker.values(c)
 	some s in array.slice(v, 0, count(v) - 1)
 	msg := problem(s)
 	res := docker.result(sprintf("ADD %s", [msg]), c)
@@ -48,10 +48,3 @@ has_checksum(c) if {
 	some f in object.get(c, "flags", [])
 	startswith(f, "--checksum")
 }
-
-values(c) := v if {
-	is_array(c.value)
-	v := c.value
-} else := [c.value] if {
-	is_string(c.value)
-} else := []

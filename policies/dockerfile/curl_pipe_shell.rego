@@ -26,7 +26,7 @@ import data.lib.dockerfile as docker
 deny contains res if {
 	some c in docker.commands
 	c.cmd == "run"
-	text := replace(run_text(c), "\\\n", " ")
+	text := replace(docker.run_text(c), "\\\n", " ")
 	some name, pattern in patterns
 	m := regex.find_n(pattern, text, 1)[0]
 	res := docker.result(sprintf("RUN pipes a downloaded script into a shell (%s): %q", [name, trim_space(m)]), c)
@@ -46,22 +46,3 @@ patterns := {
 	"process substitution": concat("", [`(^|[^A-Za-z0-9_.-])`, shell, `\s+(-\S+\s+)*<\(\s*`, downloader, `\s`]),
 	"command substitution": concat("", [`(^|[^A-Za-z0-9_.-])`, `((`, shell, `)\s+(-\S+\s+)*-c|eval)\s+["']?\$\(\s*`, downloader, `\s`]),
 }
-
-# --- shell parsing ----------------------------------------------------------
-
-# The shell source of a RUN: its arguments plus any heredoc bodies.
-run_text(c) := concat("\n", array.concat(
-	[concat(" ", values(c))],
-	[body | some d in object.get(c, "heredocs", []); body := heredoc_body(d)],
-))
-
-heredoc_body(d) := object.get(d, "content", object.get(d, "Content", "")) if is_object(d)
-
-heredoc_body(d) := d if is_string(d)
-
-values(c) := v if {
-	is_array(c.value)
-	v := c.value
-} else := [c.value] if {
-	is_string(c.value)
-} else := []

@@ -21,10 +21,10 @@ package rampart.dockerfile.expose_ssh
 import data.lib.dockerfile as docker
 
 deny contains res if {
-	some i in final_chain
+	some i in docker.final_chain
 	some c in input.stages[i].commands
 	c.cmd == "expose"
-	ports := [p | some p in values(c); includes_22(p)]
+	ports := [p | some p in docker.values(c); includes_22(p)]
 	count(ports) > 0
 	res := docker.result(sprintf("EXPOSE publishes the SSH port (%s)", [concat(", ", ports)]), c)
 }
@@ -41,33 +41,3 @@ includes_22(p) if {
 	to_number(bounds[0]) <= 22
 	to_number(bounds[1]) >= 22
 }
-
-values(c) := v if {
-	is_array(c.value)
-	v := c.value
-} else := [c.value] if {
-	is_string(c.value)
-} else := []
-
-# --- stages ---------------------------------------------------------------
-
-final_index := count(input.stages) - 1
-
-# parent(i) is the earlier stage that stage i is built FROM, if any.
-parent(i) := max(ps) if {
-	base := lower(input.stages[i].base)
-	ps := {j |
-		some j, s in input.stages
-		j < i
-		name := object.get(s, "name", "")
-		name != ""
-		lower(name) == base
-	}
-	count(ps) > 0
-}
-
-# The final stage and every stage it inherits from.
-final_chain := graph.reachable(
-	{i: [p | p := parent(i)] | some i, _ in input.stages},
-	{final_index},
-)

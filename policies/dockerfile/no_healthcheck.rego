@@ -27,41 +27,13 @@ deny contains res if {
 	count(input.stages) > 0
 	not has_healthcheck
 	res := docker.result(
-		sprintf("the final stage (FROM %s) has no HEALTHCHECK instruction", [input.stages[final_index].base]),
-		from_command(final_index),
+		sprintf("the final stage (FROM %s) has no HEALTHCHECK instruction", [docker.final_stage.base]),
+		docker.from_command(docker.final_index),
 	)
 }
 
 has_healthcheck if {
-	some i in final_chain
+	some i in docker.final_chain
 	some c in input.stages[i].commands
 	c.cmd == "healthcheck"
 }
-
-# --- stages ---------------------------------------------------------------
-
-final_index := count(input.stages) - 1
-
-# parent(i) is the earlier stage that stage i is built FROM, if any.
-parent(i) := max(ps) if {
-	base := lower(input.stages[i].base)
-	ps := {j |
-		some j, s in input.stages
-		j < i
-		name := object.get(s, "name", "")
-		name != ""
-		lower(name) == base
-	}
-	count(ps) > 0
-}
-
-# The final stage and every stage it inherits from.
-final_chain := graph.reachable(
-	{i: [p | p := parent(i)] | some i, _ in input.stages},
-	{final_index},
-)
-
-from_command(i) := c if {
-	some c in input.stages[i].commands
-	c.cmd == "from"
-} else := {"cmd": "from", "start_line": input.stages[i].start_line, "end_line": input.stages[i].start_line}

@@ -30,8 +30,8 @@ import data.lib.dockerfile as docker
 deny contains res if {
 	some c in docker.commands
 	c.cmd == "run"
-	some seg in segments(run_text(c))
-	cmd := command(seg)
+	some seg in docker.segments(docker.run_text(c))
+	cmd := docker.command(seg)
 	some change in mode_changes(cmd)
 	msg := problem(change.mode, change.targets)
 	res := docker.result(sprintf("RUN %s: %q", [msg, trim_space(seg)]), c)
@@ -44,7 +44,7 @@ deny contains res if {
 	some f in object.get(c, "flags", [])
 	startswith(f, "--chmod=")
 	mode := substring(f, count("--chmod="), -1)
-	v := values(c)
+	v := docker.values(c)
 	msg := problem(mode, [v[count(v) - 1]])
 	res := docker.result(sprintf("%s %s", [upper(c.cmd), msg]), c)
 }
@@ -59,7 +59,7 @@ problem(mode, targets) := sprintf("sets the setgid bit on %s (mode %s)", [bins[0
 }
 
 mode_changes(cmd) := [{"mode": args[0], "targets": array.slice(args, 1, count(args))}] if {
-	basename(cmd[0]) == "chmod"
+	docker.basename(cmd[0]) == "chmod"
 	args := [a | some a in array.slice(cmd, 1, count(cmd)); not startswith(a, "-")]
 	count(args) > 0
 }
@@ -68,7 +68,7 @@ mode_changes(cmd) := [{"mode": m, "targets": [cmd[count(cmd) - 1]]} |
 	some i, a in cmd
 	m := install_mode(cmd, i, a)
 ] if {
-	basename(cmd[0]) == "install"
+	docker.basename(cmd[0]) == "install"
 }
 
 install_mode(cmd, i, a) := cmd[i + 1] if a in {"-m", "--mode"}
@@ -106,54 +106,3 @@ applies_to("", _)
 applies_to(whos, who) if contains(whos, who)
 
 applies_to(whos, _) if contains(whos, "a")
-
-# --- shell parsing ----------------------------------------------------------
-
-# The shell source of a RUN: its arguments plus any heredoc bodies.
-run_text(c) := concat("\n", array.concat(
-	[concat(" ", values(c))],
-	[body | some d in object.get(c, "heredocs", []); body := heredoc_body(d)],
-))
-
-heredoc_body(d) := object.get(d, "content", object.get(d, "Content", "")) if is_object(d)
-
-heredoc_body(d) := d if is_string(d)
-
-# Simple commands of a script: split at && || ; | & newlines, parentheses
-# and backquotes (subshells, command substitution), and at then/do/else.
-segments(text) := [s |
-	some raw in regex.split("&&|\\|\\||[;|&\n()`]|(?:^|\\s)(?:then|do|else)\\s", replace(text, "\\\n", " "))
-	s := trim_space(raw)
-	s != ""
-]
-
-words(seg) := [w |
-	some raw in regex.split(`\s+`, seg)
-	w := trim(raw, `"'`)
-	w != ""
-]
-
-# command is a segment's words from the command name on, after variable
-# assignments, wrappers (sudo, env, xargs, exec...), "sh -c" and options.
-command(seg) := array.slice(ws, k, count(ws)) if {
-	ws := words(seg)
-	k := min({i | some i, w in ws; not prefix_word(w)})
-}
-
-prefix_word(w) if regex.match(`^[A-Za-z_][A-Za-z0-9_]*=`, w)
-
-prefix_word(w) if startswith(w, "-")
-
-prefix_word(w) if basename(w) in {
-	"sudo", "env", "{", "!", "exec", "command", "time", "nice", "nohup", "xargs",
-	"then", "do", "else", "sh", "bash", "dash", "ash", "zsh",
-}
-
-basename(w) := parts[count(parts) - 1] if parts := split(w, "/")
-
-values(c) := v if {
-	is_array(c.value)
-	v := c.value
-} else := [c.value] if {
-	is_string(c.value)
-} else := []

@@ -23,16 +23,16 @@ import data.lib.dockerfile as docker
 deny contains res if {
 	some c in docker.commands
 	c.cmd == "run"
-	some seg in segments(run_text(c))
+	some seg in docker.segments(docker.run_text(c))
 	some w in leading_words(seg)
-	basename(w) == "sudo"
+	docker.basename(w) == "sudo"
 	res := docker.result(sprintf("RUN calls sudo: %q", [trim_space(seg)]), c)
 }
 
 # The words of a segment up to and including its command name (assignments,
 # wrappers such as env or xargs and their options come first).
 leading_words(seg) := array.slice(ws, 0, k + 1) if {
-	ws := words(seg)
+	ws := docker.words(seg)
 	k := min({i | some i, w in ws; not wrapper_word(w)})
 }
 
@@ -40,42 +40,7 @@ wrapper_word(w) if regex.match(`^[A-Za-z_][A-Za-z0-9_]*=`, w)
 
 wrapper_word(w) if startswith(w, "-")
 
-wrapper_word(w) if basename(w) in {
+wrapper_word(w) if docker.basename(w) in {
 	"env", "{", "!", "exec", "command", "time", "nice", "nohup", "xargs",
 	"then", "do", "else", "sh", "bash", "dash", "ash", "zsh",
 }
-
-# --- shell parsing ----------------------------------------------------------
-
-# The shell source of a RUN: its arguments plus any heredoc bodies.
-run_text(c) := concat("\n", array.concat(
-	[concat(" ", values(c))],
-	[body | some d in object.get(c, "heredocs", []); body := heredoc_body(d)],
-))
-
-heredoc_body(d) := object.get(d, "content", object.get(d, "Content", "")) if is_object(d)
-
-heredoc_body(d) := d if is_string(d)
-
-# Simple commands of a script: split at && || ; | & newlines, parentheses
-# and backquotes (subshells, command substitution), and at then/do/else.
-segments(text) := [s |
-	some raw in regex.split("&&|\\|\\||[;|&\n()`]|(?:^|\\s)(?:then|do|else)\\s", replace(text, "\\\n", " "))
-	s := trim_space(raw)
-	s != ""
-]
-
-words(seg) := [w |
-	some raw in regex.split(`\s+`, seg)
-	w := trim(raw, `"'`)
-	w != ""
-]
-
-basename(w) := parts[count(parts) - 1] if parts := split(w, "/")
-
-values(c) := v if {
-	is_array(c.value)
-	v := c.value
-} else := [c.value] if {
-	is_string(c.value)
-} else := []

@@ -1,0 +1,53 @@
+# Rampart's developer commands. Every target works on a fresh machine with
+# only Go installed; GOTOOLCHAIN=auto lets an older local Go fetch the
+# version go.mod asks for.
+export GOTOOLCHAIN := auto
+
+GO          ?= go
+BIN         ?= bin/rampart
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -s -w -X github.com/rampart-sec/rampart/internal/cli.Version=$(VERSION)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 30s
+DOCS        ?= 10000
+
+.PHONY: all build test test-short bench bench-peers lint fuzz demo clean
+
+all: lint test build
+
+## build: compile bin/rampart
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/rampart
+
+## test: every test with the race detector (the command CI runs)
+test:
+	$(GO) test -race -count=1 ./...
+
+## test-short: quick run without the race detector
+test-short:
+	$(GO) test -count=1 ./...
+
+## bench: Go benchmarks, then the 10,000-document scan against Trivy and kube-linter
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/scan/config/ ./internal/policy/
+	DOCS=$(DOCS) bash scripts/bench-config.sh
+
+## lint: go vet and staticcheck (installed through the Go toolchain)
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## fuzz: run each fuzz target for FUZZTIME
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzKubernetesDocuments$$' -fuzztime $(FUZZTIME) ./internal/scan/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzLocate$$' -fuzztime $(FUZZTIME) ./internal/scan/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzDockerfile$$' -fuzztime $(FUZZTIME) ./internal/scan/config/
+
+## demo: scan the deliberately insecure examples
+demo: build
+	./$(BIN) scan config examples/ || true
+	./$(BIN) scan config --fail-on high examples/clean && echo "examples/clean: clean"
+
+clean:
+	rm -rf bin
