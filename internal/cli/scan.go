@@ -110,11 +110,14 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 	if err != nil {
 		return usageError(err)
 	}
-	ignores, err := loadIgnores(fl.ignoreFile, args)
-	if err != nil {
-		return usageError(err)
+	var explicit *ignore.File
+	if fl.ignoreFile != "" {
+		if explicit, err = ignore.Load(fl.ignoreFile, false); err != nil {
+			return usageError(err)
+		}
 	}
 	var all []finding.Finding
+	var warnings []string
 	var evaluated []compliance.Evaluated
 	prog := newProgress(e)
 	for _, root := range args {
@@ -130,6 +133,15 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 		if err != nil {
 			return failedError(err)
 		}
+		// Ignore-file paths are relative to the target: apply them before
+		// paths get a prefix.
+		ign := explicit
+		if ign == nil {
+			if ign, err = targetIgnoreFile(root); err != nil {
+				return usageError(err)
+			}
+		}
+		warnings = append(warnings, applyIgnores(ign, fs, time.Now())...)
 		prefix := targetPrefix(root, len(args))
 		for i := range fs {
 			fs[i].Location.Path = joinPrefix(prefix, fs[i].Location.Path)
@@ -141,7 +153,6 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 	}
 	prog.done()
 	all = dedupe(all)
-	warnings := ignores.apply(all, time.Now())
 	all = filterSeverity(all, sevs)
 
 	rep := report.New(report.Tool{Name: "rampart", Version: version()}, args, all, fl.showSuppressed)
@@ -294,35 +305,22 @@ func writeReport(e *env, o *outputFlags, rep *report.Report, base string) error 
 	return report.Write(w, o.format, rep, report.Options{Color: color, BaseDir: base})
 }
 
-// ignoreSet holds the ignore file of each target (or the one --ignorefile).
-type ignoreSet []*ignore.File
-
-func loadIgnores(explicit string, roots []string) (ignoreSet, error) {
-	if explicit != "" {
-		f, err := ignore.Load(explicit, false)
-		if err != nil {
-			return nil, err
-		}
-		return ignoreSet{f}, nil
+// targetIgnoreFile loads .rampartignore.yaml at a directory target's root,
+// if there is one.
+func targetIgnoreFile(root string) (*ignore.File, error) {
+	info, err := os.Stat(root)
+	if err != nil || !info.IsDir() {
+		return nil, nil
 	}
-	var set ignoreSet
-	for _, root := range roots {
-		info, err := os.Stat(root)
-		if err != nil || !info.IsDir() {
-			continue
-		}
-		f, err := ignore.Load(filepath.Join(root, ignore.FileName), true)
-		if err != nil {
-			return nil, err
-		}
-		set = append(set, f)
-	}
-	return set, nil
+	return ignore.Load(filepath.Join(root, ignore.FileName), true)
 }
 
-// apply marks suppressed findings and returns a warning per expired entry
-// that would still have matched.
-func (s ignoreSet) apply(fs []finding.Finding, now time.Time) []string {
+// applyIgnores marks suppressed findings and returns a warning per expired
+// entry that would still have matched.
+func applyIgnores(file *ignore.File, fs []finding.Finding, now time.Time) []string {
+	if file == nil {
+		return nil
+	}
 	var warnings []string
 	seen := map[string]bool{}
 	for i := range fs {
@@ -330,17 +328,15 @@ func (s ignoreSet) apply(fs []finding.Finding, now time.Time) []string {
 		if f.Suppressed {
 			continue
 		}
-		for _, file := range s {
-			entry, expired := file.Match(f, now)
-			if entry != nil {
-				f.Suppressed = true
-				f.Suppression = &finding.Suppression{Source: file.Path, Reason: entry.Reason, Expires: entry.Expires}
-				break
-			}
-			if expired != nil && !seen[expired.String()] {
-				seen[expired.String()] = true
-				warnings = append(warnings, expired.String())
-			}
+		entry, expired := file.Match(f, now)
+		if entry != nil {
+			f.Suppressed = true
+			f.Suppression = &finding.Suppression{Source: file.Path, Reason: entry.Reason, Expires: entry.Expires}
+			continue
+		}
+		if expired != nil && !seen[expired.String()] {
+			seen[expired.String()] = true
+			warnings = append(warnings, expired.String())
 		}
 	}
 	return warnings

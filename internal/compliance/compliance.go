@@ -26,9 +26,10 @@ const (
 
 // Rule is what compliance needs to know of a policy.
 type Rule struct {
-	ID        string
-	Input     string
-	Controls  []string
+	ID       string
+	Input    string
+	Controls []string
+	// AppliesTo reports whether the rule checks a kind; nil means every kind.
 	AppliesTo func(kind string) bool
 }
 
@@ -149,7 +150,7 @@ func Build(framework string, rules []Rule, evaluated []Evaluated, findings []fin
 			status := Pass
 			var failed []string
 			for _, r := range ctlRules[c] {
-				if r.Input != ev.Input || !r.AppliesTo(ev.Resource.Kind) {
+				if r.Input != ev.Input || (r.AppliesTo != nil && !r.AppliesTo(ev.Resource.Kind)) {
 					continue
 				}
 				applies = true
@@ -181,7 +182,7 @@ func Build(framework string, rules []Rule, evaluated []Evaluated, findings []fin
 		rep.Controls = append(rep.Controls, *counts[c])
 	}
 	slices.SortFunc(rep.Resources, func(a, b Resource) int {
-		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line))
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Resource.String(), b.Resource.String()))
 	})
 	return rep, nil
 }

@@ -12,7 +12,9 @@ type Sink interface {
 }
 
 // Sort orders findings by path, line, severity (most severe first) and rule,
-// so that every output is deterministic.
+// so that every output is deterministic. Findings alike in all of those are
+// told apart by field, message, resource and fingerprint, so the order never
+// depends on the order of the input.
 func Sort(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(
@@ -22,6 +24,8 @@ func Sort(fs []Finding) {
 			cmp.Compare(a.RuleID, b.RuleID),
 			cmp.Compare(a.Location.Field, b.Location.Field),
 			cmp.Compare(a.Message, b.Message),
+			cmp.Compare(a.Resource.String(), b.Resource.String()),
+			cmp.Compare(a.Fingerprint, b.Fingerprint),
 		)
 	})
 }

@@ -88,6 +88,9 @@ func Parse(path string, src []byte) (*File, error) {
 		if e.Path != "" && !doublestar.ValidatePattern(e.Path) {
 			return nil, fmt.Errorf("%s:%d: path %q is not a valid glob", path, e.line, e.Path)
 		}
+		if e.Resource != "" && !validResource(e.Resource) {
+			return nil, fmt.Errorf("%s:%d: resource %q: want Kind/namespace/name or Kind/name, globs allowed per part", path, e.line, e.Resource)
+		}
 		f.Entries = append(f.Entries, e)
 	}
 	return f, nil
@@ -123,18 +126,21 @@ func (e Expired) String() string {
 }
 
 // Match finds the entry that suppresses f, if any. An expired entry that
-// matches is returned as expired instead, so the caller can say so.
+// matches is returned as expired instead, so the caller can say so. Expiry
+// goes by now's calendar date in now's time zone: an entry that expires on
+// 2025-06-10 stops working when that day begins where the scan runs.
 func (fl *File) Match(f *finding.Finding, now time.Time) (*Entry, *Expired) {
 	if fl == nil {
 		return nil, nil
 	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	var expired *Expired
 	for i := range fl.Entries {
 		e := &fl.Entries[i]
 		if !e.matches(f) {
 			continue
 		}
-		if !e.expires.IsZero() && !now.Before(e.expires) {
+		if !e.expires.IsZero() && !today.Before(e.expires) {
 			if expired == nil {
 				expired = &Expired{Entry: *e, File: fl.Path}
 			}
@@ -165,6 +171,22 @@ func matchRule(pattern, id string) bool {
 		return strings.HasPrefix(id, p)
 	}
 	return pattern == id
+}
+
+// validResource reports whether a resource pattern is Kind/name or
+// Kind/namespace/name, each part a valid glob and kind and name not empty
+// (an empty namespace matches cluster-scoped resources).
+func validResource(pattern string) bool {
+	parts := strings.Split(pattern, "/")
+	if len(parts) != 2 && len(parts) != 3 || parts[0] == "" || parts[len(parts)-1] == "" {
+		return false
+	}
+	for _, p := range parts {
+		if !doublestar.ValidatePattern(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // matchResource matches Kind/namespace/name or Kind/name (any namespace).

@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// inlineRe finds `rampart:ignore:<rule-id> <reason>` after a comment marker.
-var inlineRe = regexp.MustCompile(`rampart:ignore:([A-Za-z0-9_.\-]+)(?:[ \t]+([^\r\n]*))?`)
+// inlineRe finds `rampart:ignore:<rule-id>` in a comment; the reason is the
+// text after it, up to the next directive.
+var inlineRe = regexp.MustCompile(`rampart:ignore:([A-Za-z0-9_.\-]+)`)
 
 // Inline indexes the ignore comments of one file.
 type Inline struct {
@@ -35,18 +36,57 @@ func ParseInline(src []byte) *Inline {
 		if strings.HasPrefix(t, "#") || strings.HasPrefix(t, "//") {
 			in.commentOnly[n] = true
 		}
-		hash := strings.Index(line, "#")
-		if slash := strings.Index(line, "//"); hash < 0 || (slash >= 0 && slash < hash) {
-			hash = slash
-		}
-		if hash < 0 {
+		c := commentStart(line)
+		if c < 0 {
 			continue
 		}
-		for _, m := range inlineRe.FindAllStringSubmatch(line[hash:], -1) {
-			in.byLine[n] = append(in.byLine[n], directive{rule: m[1], reason: strings.TrimSpace(m[2])})
+		comment := line[c:]
+		ms := inlineRe.FindAllStringSubmatchIndex(comment, -1)
+		for j, m := range ms {
+			end := len(comment)
+			if j+1 < len(ms) {
+				end = ms[j+1][0]
+			}
+			reason := strings.TrimRight(strings.TrimSpace(comment[m[1]:end]), ",;")
+			in.byLine[n] = append(in.byLine[n], directive{rule: comment[m[2]:m[3]], reason: strings.TrimSpace(reason)})
 		}
 	}
 	return in
+}
+
+// commentStart returns where the line's comment begins, or -1: the first #
+// or // outside a quoted string, at the start of the line or after white
+// space. YAML needs that space (a#b is a plain value) and so does a URL's //.
+// A quote opens a string only where a value can begin, so that the
+// apostrophe in an unquoted "it's" does not hide the comment after it.
+func commentStart(line string) int {
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if quote != 0 {
+			switch {
+			case c == '\\' && quote == '"':
+				i++ // escaped character
+			case c == '\'' && quote == '\'' && i+1 < len(line) && line[i+1] == '\'':
+				i++ // '' is a quote inside a single-quoted YAML string
+			case c == quote:
+				quote = 0
+			}
+			continue
+		}
+		atStart := i == 0 || line[i-1] == ' ' || line[i-1] == '\t'
+		switch {
+		case c == '"' || c == '\'':
+			if atStart || strings.IndexByte(":=[{,(", line[i-1]) >= 0 {
+				quote = c
+			}
+		case c == '#' && atStart:
+			return i
+		case c == '/' && atStart && strings.HasPrefix(line[i:], "//"):
+			return i
+		}
+	}
+	return -1
 }
 
 // Match reports whether a comment suppresses rule at one of the anchor lines:

@@ -47,6 +47,9 @@ type Report struct {
 // New builds a report. Suppressed findings are counted; they are kept only
 // when showSuppressed is set.
 func New(tool Tool, targets []string, fs []finding.Finding, showSuppressed bool) *Report {
+	if targets == nil {
+		targets = []string{} // the schema promises arrays, never null
+	}
 	r := &Report{
 		SchemaVersion: SchemaVersion, Tool: tool, CreatedAt: time.Now().UTC().Truncate(time.Second),
 		Targets: targets, Findings: []finding.Finding{},
@@ -56,6 +59,9 @@ func New(tool Tool, targets []string, fs []finding.Finding, showSuppressed bool)
 		r.Summary.BySeverity[s.String()] = 0
 	}
 	for _, f := range fs {
+		if f.Controls == nil {
+			f.Controls = []string{}
+		}
 		if f.Suppressed {
 			r.Summary.Suppressed++
 			if !showSuppressed {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -184,11 +185,18 @@ func sarifSuppressionKind(f finding.Finding) string {
 }
 
 // sarifURI makes a relative URI that resolves from the repository root.
+// Each segment is percent-encoded, so that spaces, non-ASCII letters, % and #
+// in file names give a valid URI reference; a colon is encoded too, lest the
+// first segment read as a scheme.
 func sarifURI(base, p string) string {
 	if base != "" && base != "." {
 		p = path.Join(base, p)
 	}
-	return strings.TrimPrefix(p, "./")
+	segs := strings.Split(strings.TrimPrefix(p, "./"), "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
+	}
+	return strings.Join(segs, "/")
 }
 
 // semver returns v when it is a semantic version (the schema checks it).
@@ -207,7 +215,7 @@ func semver(v string) string {
 }
 
 func resultMessage(f finding.Finding) string {
-	msg := f.Message
+	msg := cmp.Or(f.Message, f.Title, f.RuleID) // code scanning rejects an empty text
 	if f.Resource != nil && f.Resource.String() != "" && f.Kind != finding.KindError {
 		msg = fmt.Sprintf("%s (%s)", msg, f.Resource.String())
 	}

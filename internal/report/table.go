@@ -5,10 +5,14 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/rampart-sec/rampart/internal/compliance"
 	"github.com/rampart-sec/rampart/internal/finding"
 )
+
+// statusWidth is the widest compliance status (SUPPRESSED) plus a gap.
+const statusWidth = len(compliance.Suppressed) + 2
 
 const (
 	ansiReset = "\x1b[0m"
@@ -37,7 +41,7 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 		if f.Location.Path != lastPath {
 			lastPath = f.Location.Path
 			p.printf("\n%s\n", p.paint(ansiBold, f.Location.Path))
-			p.printf("%s\n", strings.Repeat("─", min(len(f.Location.Path), 100)))
+			p.printf("%s\n", strings.Repeat("─", min(utf8.RuneCountInString(f.Location.Path), 100)))
 		}
 		p.finding(f)
 	}
@@ -83,7 +87,13 @@ func (p *printer) finding(f finding.Finding) {
 	if f.Suppressed {
 		sup = p.paint(ansiDim, " (suppressed)")
 	}
-	p.printf("  %s %s  %s  %s%s\n", p.sev(f.Severity), p.paint(ansiBold, f.RuleID), line, res, sup)
+	head := p.sev(f.Severity) + " " + p.paint(ansiBold, f.RuleID)
+	for _, s := range []string{line, res} {
+		if s != "" {
+			head += "  " + s
+		}
+	}
+	p.printf("  %s%s\n", head, sup)
 	p.printf("    %s\n", f.Message)
 	if f.Location.Field != "" {
 		p.printf("    %s %s\n", p.paint(ansiDim, "field:"), f.Location.Field)
@@ -111,10 +121,14 @@ func (p *printer) summary(r *Report) {
 	if s.Total == 0 {
 		p.printf("No findings")
 	} else {
-		p.printf("%d findings: %s", s.Total, strings.Join(parts, ", "))
+		p.printf("%s: %s", plural(s.Total, "finding"), strings.Join(parts, ", "))
 	}
 	if s.Errors > 0 {
-		p.printf(" (%d files could not be scanned)", s.Errors)
+		if s.Errors == 1 {
+			p.printf(" (1 file could not be scanned)")
+		} else {
+			p.printf(" (%d files could not be scanned)", s.Errors)
+		}
 	}
 	if s.Suppressed > 0 {
 		p.printf(", %d suppressed", s.Suppressed)
@@ -133,15 +147,20 @@ func (p *printer) compliance(c *compliance.Report) {
 		tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
 		for _, ch := range res.Checks {
 			status := strings.ToUpper(string(ch.Status))
+			code := ansiDim
 			switch ch.Status {
 			case compliance.Pass:
-				status = p.paint("\x1b[32m", status)
+				code = "\x1b[32m"
 			case compliance.Fail:
-				status = p.paint("\x1b[1;31m", status)
-			default:
-				status = p.paint(ansiDim, status)
+				code = "\x1b[1;31m"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", ch.Control, status, strings.Join(ch.Rules, ", "))
+			// The status is padded by hand and kept out of the tabwriter's
+			// columns: colour codes inside a cell would throw its widths off.
+			cell := p.paint(code, status)
+			if len(ch.Rules) > 0 {
+				cell += strings.Repeat(" ", max(statusWidth-len(status), 2)) + strings.Join(ch.Rules, ", ")
+			}
+			fmt.Fprintf(tw, "  %s\t%s\n", ch.Control, cell)
 		}
 		if err := tw.Flush(); err != nil && p.err == nil {
 			p.err = err
@@ -156,4 +175,12 @@ func (p *printer) compliance(c *compliance.Report) {
 	if err := tw.Flush(); err != nil && p.err == nil {
 		p.err = err
 	}
+}
+
+// plural renders "1 finding", "2 findings".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
