@@ -40,6 +40,10 @@ type Query struct {
 	// Input is a JSON-like value (maps, slices, strings, numbers, bools) or
 	// an ast.Value built by the caller.
 	Input any
+	// ResourceKind, when set, evaluates only the rules whose kinds metadata
+	// covers it (and rules without kinds): a Service is not run through
+	// thirty pod-spec rules. Empty evaluates every rule of Kind.
+	ResourceKind string
 }
 
 // Decision is what the policies said about one input.
@@ -62,8 +66,19 @@ type Result struct {
 // Engine evaluates prepared policy queries. It is safe for concurrent use.
 type Engine struct {
 	rules   []*Rule
-	queries map[string]*preparedKind
+	queries map[string]*kindQueries
 	log     *slog.Logger
+}
+
+// kindQueries are the prepared queries of one input kind: one over every
+// rule, and one per resource kind named in the rules' kinds metadata.
+type kindQueries struct {
+	all *preparedKind
+	// byResource maps a resource kind to the query over the rules that
+	// apply to it; a kind no rule names uses generic (rules without kinds),
+	// which is nil when every rule names its kinds.
+	byResource map[string]*preparedKind
+	generic    *preparedKind
 }
 
 var _ interface {
@@ -101,19 +116,71 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{rules: rules, queries: map[string]*preparedKind{}, log: opts.Logger}
+	e := &Engine{rules: rules, queries: map[string]*kindQueries{}, log: opts.Logger}
 	byKind := map[string][]*Rule{}
 	for _, r := range rules {
 		byKind[r.Input] = append(byKind[r.Input], r)
 	}
 	for kind, rs := range byKind {
-		pq, err := prepare(ctx, compiler, rs)
+		kq, err := prepareKind(ctx, compiler, rs)
 		if err != nil {
 			return nil, fmt.Errorf("prepare %s policies: %w", kind, err)
 		}
-		e.queries[kind] = pq
+		e.queries[kind] = kq
 	}
 	return e, nil
+}
+
+// prepareKind prepares the queries of one input kind. Resource kinds whose
+// rule sets are equal share one prepared query.
+func prepareKind(ctx context.Context, c *ast.Compiler, rules []*Rule) (*kindQueries, error) {
+	all, err := prepare(ctx, c, rules)
+	if err != nil {
+		return nil, err
+	}
+	kq := &kindQueries{all: all, byResource: map[string]*preparedKind{}}
+	var generic []*Rule
+	named := map[string]bool{}
+	for _, r := range rules {
+		if len(r.Kinds) == 0 {
+			generic = append(generic, r)
+		}
+		for _, k := range r.Kinds {
+			if k == "workload" {
+				for _, w := range WorkloadKinds {
+					named[w] = true
+				}
+				continue
+			}
+			named[k] = true
+		}
+	}
+	if len(generic) > 0 {
+		if kq.generic, err = prepare(ctx, c, generic); err != nil {
+			return nil, err
+		}
+	}
+	bySet := map[string]*preparedKind{}
+	for k := range named {
+		var subset []*Rule
+		var key strings.Builder
+		for _, r := range rules {
+			if len(r.Kinds) == 0 || r.AppliesTo(k) {
+				subset = append(subset, r)
+				key.WriteString(r.ID)
+				key.WriteByte(0)
+			}
+		}
+		pq, ok := bySet[key.String()]
+		if !ok {
+			if pq, err = prepare(ctx, c, subset); err != nil {
+				return nil, err
+			}
+			bySet[key.String()] = pq
+		}
+		kq.byResource[k] = pq
+	}
+	return kq, nil
 }
 
 func compile(mods []module) (*ast.Compiler, error) {
@@ -300,7 +367,17 @@ func (e *Engine) Has(kind string) bool { return e.queries[kind] != nil }
 
 // Decide evaluates every rule of q.Kind against q.Input.
 func (e *Engine) Decide(ctx context.Context, q Query) (Decision, error) {
-	pk := e.queries[q.Kind]
+	kq := e.queries[q.Kind]
+	if kq == nil {
+		return Decision{}, nil
+	}
+	pk := kq.all
+	if q.ResourceKind != "" {
+		var ok bool
+		if pk, ok = kq.byResource[q.ResourceKind]; !ok {
+			pk = kq.generic
+		}
+	}
 	if pk == nil {
 		return Decision{}, nil
 	}

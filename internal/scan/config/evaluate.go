@@ -38,10 +38,12 @@ type evaluator struct {
 }
 
 // setDoc is a document as the set-level policies see it, with what is needed
-// to point a finding back at it.
+// to point a finding back at it. It must stay small: one is kept for every
+// document of the scan, so it holds no YAML nodes (locate re-reads the file
+// in the rare case a set-level rule reports on it).
 type setDoc struct {
-	summary map[string]any
-	path    string
+	kind, apiVersion, name, namespace string
+	path                              string
 	res     finding.Resource
 	locate  locator
 	inline  *ignore.Inline
@@ -61,7 +63,11 @@ type subject struct {
 }
 
 func (e *evaluator) evaluate(ctx context.Context, s subject) ([]finding.Finding, error) {
-	dec, err := e.eng.Decide(ctx, policy.Query{Kind: s.kind, Input: s.input})
+	kind := ""
+	if s.res != nil {
+		kind = s.res.Kind
+	}
+	dec, err := e.eng.Decide(ctx, policy.Query{Kind: s.kind, Input: s.input, ResourceKind: kind})
 	if err != nil {
 		return nil, err
 	}
@@ -119,16 +125,15 @@ func (e *evaluator) toFinding(r policy.Result, s subject) finding.Finding {
 
 // kubernetes evaluates one Kubernetes document and records it for the
 // set-level policies.
-func (e *evaluator) kubernetes(ctx context.Context, path string, d Document, locate locator, inline *ignore.Inline, start int) ([]finding.Finding, error) {
+// setLocate, used only if a set-level rule reports on the document, must
+// not hold on to the document's YAML nodes.
+func (e *evaluator) kubernetes(ctx context.Context, path string, d Document, locate, setLocate locator, inline *ignore.Inline, start int) ([]finding.Finding, error) {
 	res := &finding.Resource{Kind: d.Kind, Namespace: d.Namespace, Name: d.Name}
 	if e.eng.Has(policy.KindKubernetesSet) {
 		e.mu.Lock()
 		e.setDocs = append(e.setDocs, setDoc{
-			summary: map[string]any{
-				"index": len(e.setDocs), "kind": d.Kind, "api_version": d.APIVersion, "name": d.Name,
-				"namespace": d.Namespace, "workload": slices.Contains(policy.WorkloadKinds, d.Kind),
-			},
-			path: path, res: *res, locate: locate, inline: inline, start: start,
+			kind: d.Kind, apiVersion: d.APIVersion, name: d.Name, namespace: d.Namespace,
+			path: path, res: *res, locate: setLocate, inline: inline, start: start,
 		})
 		e.mu.Unlock()
 	}
@@ -155,13 +160,15 @@ func (e *evaluator) finishSet(ctx context.Context) ([]finding.Finding, error) {
 		return a.start - b.start
 	})
 	docs := make([]*ast.Term, len(e.setDocs))
-	for i := range e.setDocs {
-		e.setDocs[i].summary["index"] = i
-		v, err := ast.InterfaceToValue(e.setDocs[i].summary)
-		if err != nil {
-			return nil, err
-		}
-		docs[i] = ast.NewTerm(v)
+	for i, d := range e.setDocs {
+		docs[i] = ast.ObjectTerm(
+			ast.Item(ast.StringTerm("index"), ast.IntNumberTerm(i)),
+			ast.Item(ast.StringTerm("kind"), ast.StringTerm(d.kind)),
+			ast.Item(ast.StringTerm("api_version"), ast.StringTerm(d.apiVersion)),
+			ast.Item(ast.StringTerm("name"), ast.StringTerm(d.name)),
+			ast.Item(ast.StringTerm("namespace"), ast.StringTerm(d.namespace)),
+			ast.Item(ast.StringTerm("workload"), ast.BooleanTerm(slices.Contains(policy.WorkloadKinds, d.kind))),
+		)
 	}
 	input := ast.NewObject(ast.Item(ast.StringTerm("documents"), ast.ArrayTerm(docs...)))
 	dec, err := e.eng.Decide(ctx, policy.Query{Kind: policy.KindKubernetesSet, Input: input})

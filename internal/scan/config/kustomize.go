@@ -203,7 +203,7 @@ func (a *kustomizeAnalyzer) Analyze(ctx context.Context, f scan.File) ([]finding
 			continue
 		}
 		loc, start := src.locatorFor(r)
-		fs, err := a.eval.kubernetes(ctx, p, d, loc, src.inline, start)
+		fs, err := a.eval.kubernetes(ctx, p, d, loc, loc, src.inline, start)
 		if err != nil {
 			return out, err
 		}

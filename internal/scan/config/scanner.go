@@ -110,18 +110,32 @@ func (e *evaluator) yamlFile(ctx context.Context, p string, src, ignoreSrc []byt
 		out = append(out, scan.ErrorFinding(p, err))
 	}
 	for _, d := range docs {
-		loc, start := nodeLocator(d), d.StartLine
+		loc, setLoc, start := nodeLocator(d), reparseLocator(src, d.Index), d.StartLine
 		if locate != nil {
 			loc = locate(d)
+			setLoc = loc
 			start, _ = loc("")
 		}
-		fs, err := e.kubernetes(ctx, p, d, loc, inline, start)
+		fs, err := e.kubernetes(ctx, p, d, loc, setLoc, inline, start)
 		if err != nil {
 			return out, err
 		}
 		out = append(out, fs...)
 	}
 	return out, nil
+}
+
+// reparseLocator finds lines by parsing the file again: it keeps only the
+// bytes, not the node tree, for documents remembered until the scan ends.
+func reparseLocator(src []byte, index int) locator {
+	return func(field string) (int, int) {
+		nodes, _ := readYAMLNodes(src)
+		docs, _ := kubernetesDocuments(nodes)
+		if index >= len(docs) {
+			return 0, 0
+		}
+		return nodeLocator(docs[index])(field)
+	}
 }
 
 func nodeLocator(d Document) locator {
