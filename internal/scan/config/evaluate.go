@@ -44,10 +44,10 @@ type evaluator struct {
 type setDoc struct {
 	kind, apiVersion, name, namespace string
 	path                              string
-	res     finding.Resource
-	locate  locator
-	inline  *ignore.Inline
-	start   int
+	res                               finding.Resource
+	locate                            locator
+	inline                            *ignore.Inline
+	start                             int
 }
 
 // subject is one thing to evaluate: a document and where it came from.
