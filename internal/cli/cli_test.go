@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -313,5 +314,29 @@ func TestCustomPolicyExample(t *testing.T) {
 		if !seen[id] {
 			t.Errorf("custom policy %s produced no finding", id)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite docs/policies.md")
+
+// TestPolicyCatalogue keeps docs/policies.md equal to what
+// `rampart policies list --format markdown` prints.
+func TestPolicyCatalogue(t *testing.T) {
+	code, out, stderr := run(t, nil, "policies", "list", "-f", "markdown")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := filepath.Join(repoRoot, "docs", "policies.md")
+	if *update {
+		if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), out); diff != "" {
+		t.Errorf("docs/policies.md is stale; run go test ./internal/cli -run TestPolicyCatalogue -update (-file +generated):\n%s", diff)
 	}
 }
