@@ -37,13 +37,16 @@ func writeTable(w io.Writer, r *Report, opts Options) error {
 		p.compliance(r.Compliance)
 	}
 	lastPath := "\x00"
+	var explained map[string]bool // rules whose fix was shown for this file
 	for _, f := range r.Findings {
 		if f.Location.Path != lastPath {
 			lastPath = f.Location.Path
+			explained = map[string]bool{}
 			p.printf("\n%s\n", p.paint(ansiBold, f.Location.Path))
 			p.printf("%s\n", strings.Repeat("─", min(utf8.RuneCountInString(f.Location.Path), 100)))
 		}
-		p.finding(f)
+		p.finding(f, !explained[f.RuleID])
+		explained[f.RuleID] = true
 	}
 	p.summary(r)
 	return p.err
@@ -74,7 +77,9 @@ func (p *printer) sev(s finding.Severity) string {
 	return p.paint(severityColor[s], label)
 }
 
-func (p *printer) finding(f finding.Finding) {
+// finding prints one finding; the fix and controls, the same for every
+// finding of a rule, are printed with the rule's first finding in a file.
+func (p *printer) finding(f finding.Finding, explain bool) {
 	line := ""
 	if f.Location.StartLine > 0 {
 		line = fmt.Sprintf("line %d", f.Location.StartLine)
@@ -98,10 +103,10 @@ func (p *printer) finding(f finding.Finding) {
 	if f.Location.Field != "" {
 		p.printf("    %s %s\n", p.paint(ansiDim, "field:"), f.Location.Field)
 	}
-	if f.Remediation != "" {
+	if f.Remediation != "" && explain {
 		p.printf("    %s %s\n", p.paint(ansiDim, "fix:"), f.Remediation)
 	}
-	if len(f.Controls) > 0 {
+	if len(f.Controls) > 0 && explain {
 		p.printf("    %s %s\n", p.paint(ansiDim, "controls:"), strings.Join(f.Controls, ", "))
 	}
 	if f.Suppression != nil && f.Suppression.Reason != "" {
