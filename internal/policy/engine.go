@@ -332,6 +332,14 @@ func packageAnnotation(c *ast.Compiler, pkg ast.Ref) *ast.Annotations {
 // indexed like rules: res := [[r | r := data.a.deny[_]], ...]. A comprehension
 // is empty rather than undefined when a rule has no results.
 func prepare(ctx context.Context, c *ast.Compiler, rules []*Rule) (*preparedKind, error) {
+	pq, err := rego.New(rego.Compiler(c), rego.Query(queryFor(rules))).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &preparedKind{query: pq, rules: rules}, nil
+}
+
+func queryFor(rules []*Rule) string {
 	var b strings.Builder
 	b.WriteString("res := [")
 	for i, r := range rules {
@@ -342,11 +350,7 @@ func prepare(ctx context.Context, c *ast.Compiler, rules []*Rule) (*preparedKind
 		fmt.Fprintf(&b, "[r | r := %s[_]]", ref)
 	}
 	b.WriteString("]")
-	pq, err := rego.New(rego.Compiler(c), rego.Query(b.String())).PrepareForEval(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &preparedKind{query: pq, rules: rules}, nil
+	return b.String()
 }
 
 // Rules returns every loaded rule, sorted by id.
