@@ -153,6 +153,13 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 	}
 	prog.done()
 	all = dedupe(all)
+	// Compliance judges every control, whatever --severity shows.
+	var comp *compliance.Report
+	if fl.compliance != "" {
+		if comp, err = compliance.Build(fl.compliance, complianceRules(eng), evaluated, all); err != nil {
+			return usageError(err)
+		}
+	}
 	all = filterSeverity(all, sevs)
 
 	rep := report.New(report.Tool{Name: "rampart", Version: version()}, args, all, fl.showSuppressed)
@@ -160,13 +167,7 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 	for _, w := range warnings {
 		e.log.Warn(w)
 	}
-	if fl.compliance != "" {
-		c, err := compliance.Build(fl.compliance, complianceRules(eng), evaluated, all)
-		if err != nil {
-			return usageError(err)
-		}
-		rep.Compliance = c
-	}
+	rep.Compliance = comp
 	base := ""
 	if len(args) == 1 {
 		base = sarifBase(args[0])
