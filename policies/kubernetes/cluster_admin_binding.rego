@@ -16,49 +16,23 @@
 package rampart.kubernetes.cluster_admin_binding
 
 import data.lib.kubernetes as k8s
-
-binding_kinds := {"RoleBinding", "ClusterRoleBinding"}
-
-broad_groups := {"system:authenticated", "system:unauthenticated", "system:serviceaccounts"}
+import data.lib.rbac
 
 deny contains res if {
-	binding_kinds[input.kind]
-	input.roleRef.kind == "ClusterRole"
-	input.roleRef.name == "cluster-admin"
+	rbac.cluster_admin_binding
 	some i, subject in input.subjects
-	not broad(subject)
+	not rbac.broad_subject(subject) # reported by k8s-cluster-admin-broad-subject
 	not system_masters(subject)
 	res := k8s.result(
-		sprintf("%s %q grants cluster-admin%s to %s", [input.kind, k8s.name, scope, describe(subject)]),
+		sprintf("%s %q grants cluster-admin%s to %s", [input.kind, k8s.name, rbac.binding_scope, describe(subject)]),
 		sprintf("subjects[%d]", [i]),
 	)
-}
-
-# Reported by k8s-cluster-admin-broad-subject.
-broad(subject) if {
-	subject.kind == "Group"
-	broad_groups[subject.name]
-}
-
-broad(subject) if {
-	subject.kind == "Group"
-	startswith(subject.name, "system:serviceaccounts:")
-}
-
-broad(subject) if {
-	subject.kind == "User"
-	subject.name == "system:anonymous"
 }
 
 system_masters(subject) if {
 	subject.kind == "Group"
 	subject.name == "system:masters"
 }
-
-scope := sprintf(" in namespace %q", [k8s.namespace]) if {
-	input.kind == "RoleBinding"
-	k8s.namespace != ""
-} else := ""
 
 describe(s) := sprintf("service account %q", [concat("/", [sa_namespace(s), s.name])]) if {
 	s.kind == "ServiceAccount"

@@ -16,42 +16,14 @@
 package rampart.kubernetes.cluster_admin_broad_subject
 
 import data.lib.kubernetes as k8s
-
-binding_kinds := {"RoleBinding", "ClusterRoleBinding"}
-
-# Broad groups and who they contain.
-broad_groups := {
-	"system:authenticated": "every authenticated user",
-	"system:unauthenticated": "every anonymous request",
-	"system:serviceaccounts": "every service account in the cluster",
-}
+import data.lib.rbac
 
 deny contains res if {
-	binding_kinds[input.kind]
-	input.roleRef.kind == "ClusterRole"
-	input.roleRef.name == "cluster-admin"
+	rbac.cluster_admin_binding
 	some i, subject in input.subjects
-	who := broad(subject)
+	who := rbac.broad_subject(subject)
 	res := k8s.result(
-		sprintf("%s %q grants cluster-admin%s to %s %q, that is to %s", [input.kind, k8s.name, scope, lower(object.get(subject, "kind", "subject")), subject.name, who]),
+		sprintf("%s %q grants cluster-admin%s to %s %q, that is to %s", [input.kind, k8s.name, rbac.binding_scope, lower(object.get(subject, "kind", "subject")), subject.name, who]),
 		sprintf("subjects[%d]", [i]),
 	)
 }
-
-broad(subject) := broad_groups[subject.name] if subject.kind == "Group"
-
-broad(subject) := sprintf("every service account in namespace %q", [ns]) if {
-	subject.kind == "Group"
-	startswith(subject.name, "system:serviceaccounts:")
-	ns := substring(subject.name, count("system:serviceaccounts:"), -1)
-}
-
-broad(subject) := "every anonymous request" if {
-	subject.kind == "User"
-	subject.name == "system:anonymous"
-}
-
-scope := sprintf(" in namespace %q", [k8s.namespace]) if {
-	input.kind == "RoleBinding"
-	k8s.namespace != ""
-} else := ""

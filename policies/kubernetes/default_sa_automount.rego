@@ -21,14 +21,10 @@ deny contains res if {
 	k8s.name == "default"
 	not input.automountServiceAccountToken == false
 	res := k8s.result(
-		sprintf("default ServiceAccount%s %s", [namespace_label, problem]),
+		sprintf("default ServiceAccount%s %s", [k8s.in_namespace, problem]),
 		anchor,
 	)
 }
-
-namespace_label := sprintf(" in namespace %q", [k8s.namespace]) if {
-	k8s.namespace != ""
-} else := ""
 
 problem := sprintf("sets automountServiceAccountToken to %v", [input.automountServiceAccountToken]) if {
 	"automountServiceAccountToken" in object.keys(input)

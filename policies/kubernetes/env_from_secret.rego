@@ -22,7 +22,7 @@ deny contains res if {
 	ref := env.valueFrom.secretKeyRef
 	is_object(ref)
 	res := k8s.result(
-		sprintf("%s %q: %s %q reads %s from key %q of Secret %q through an environment variable", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), object.get(env, "name", ""), object.get(ref, "key", ""), object.get(ref, "name", "")]),
+		sprintf("%s %q: %s %q reads %s from key %q of Secret %q through an environment variable", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), object.get(env, "name", ""), object.get(ref, "key", ""), object.get(ref, "name", "")]),
 		k8s.field(c.path, sprintf("env[%d].valueFrom.secretKeyRef", [i])),
 	)
 }
@@ -33,13 +33,7 @@ deny contains res if {
 	ref := source.secretRef
 	is_object(ref)
 	res := k8s.result(
-		sprintf("%s %q: %s %q loads every key of Secret %q as environment variables", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), object.get(ref, "name", "")]),
+		sprintf("%s %q: %s %q loads every key of Secret %q as environment variables", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), object.get(ref, "name", "")]),
 		k8s.field(c.path, sprintf("envFrom[%d].secretRef", [i])),
 	)
 }
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -23,7 +23,7 @@ deny contains res if {
 	not contains(image, "@")
 	problem := tag_problem(tag(trim_space(image)))
 	res := k8s.result(
-		sprintf("%s %q: %s %q uses image %q %s", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), image, problem]),
+		sprintf("%s %q: %s %q uses image %q %s", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), image, problem]),
 		k8s.field(c.path, "image"),
 	)
 }
@@ -40,9 +40,3 @@ tag(image) := t if {
 	contains(last, ":")
 	t := substring(last, indexof(last, ":") + 1, -1)
 } else := ""
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

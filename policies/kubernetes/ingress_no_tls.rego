@@ -15,8 +15,6 @@ package rampart.kubernetes.ingress_no_tls
 
 import data.lib.kubernetes as k8s
 
-annotations := object.get(input, ["metadata", "annotations"], {})
-
 # Annotations through which the load balancer terminates TLS without spec.tls.
 certificate_annotations := {
 	"alb.ingress.kubernetes.io/certificate-arn",
@@ -26,8 +24,8 @@ certificate_annotations := {
 
 lb_certificate if {
 	some key in certificate_annotations
-	is_string(annotations[key])
-	trim_space(annotations[key]) != ""
+	is_string(k8s.annotations[key])
+	trim_space(k8s.annotations[key]) != ""
 }
 
 tls := t if {

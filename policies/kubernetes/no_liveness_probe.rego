@@ -14,14 +14,8 @@ package rampart.kubernetes.no_liveness_probe
 
 import data.lib.kubernetes as k8s
 
-# Run-to-completion workloads have no use for the probe.
-batch_kinds := {"Job", "CronJob"}
-
 deny contains res if {
-	k8s.is_workload
-	not batch_kinds[input.kind]
-	some c in k8s.containers
-	c.type == "containers"
+	some c in k8s.long_running_containers
 	not is_object(object.get(c.container, "livenessProbe", null))
 	res := k8s.result(
 		sprintf("%s %q: container %q has no livenessProbe", [input.kind, k8s.name, object.get(c.container, "name", "")]),

@@ -20,33 +20,11 @@ kinds := ["cpu", "memory"]
 
 deny contains res if {
 	some c in k8s.app_containers
-	limits := object_at(c.container, ["resources", "limits"])
-	missing := [r | some r in kinds; not has_quantity(limits, r)]
+	limits := k8s.object_at(c.container, ["resources", "limits"])
+	missing := [r | some r in kinds; not k8s.has_quantity(limits, r)]
 	count(missing) > 0
 	res := k8s.result(
-		sprintf("%s %q: %s %q has no %s limit (resources.limits)", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), concat(" or ", missing)]),
-		anchor(c),
+		sprintf("%s %q: %s %q has no %s limit (resources.limits)", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), concat(" or ", missing)]),
+		k8s.resources_field(c, "limits"),
 	)
 }
-
-has_quantity(obj, key) if {
-	v := object.get(obj, key, null)
-	v != null
-	v != ""
-}
-
-object_at(x, path) := v if {
-	v := object.get(x, path, null)
-	is_object(v)
-} else := {}
-
-# The most specific field that exists: resources.limits, resources or the container.
-anchor(c) := k8s.field(c.path, "resources.limits") if {
-	"limits" in object.keys(object_at(c.container, ["resources"]))
-} else := k8s.field(c.path, "resources") if {
-	"resources" in object.keys(c.container)
-} else := c.path
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -17,30 +17,14 @@ package rampart.kubernetes.pss_apparmor
 
 import data.lib.kubernetes as k8s
 
-allowed_types := {"RuntimeDefault", "Localhost"}
-
 annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
+# A pod or container profile with a type other than RuntimeDefault or Localhost.
 deny contains res if {
-	profile := k8s.pod_spec.securityContext.appArmorProfile
-	profile != null
-	type := value_or(profile, "type", "")
-	not allowed_types[type]
+	some p in k8s.disallowed_profiles("appArmorProfile")
 	res := k8s.result(
-		sprintf("%s %q sets a pod AppArmor profile with %s; only RuntimeDefault or Localhost are allowed", [input.kind, k8s.name, describe(type)]),
-		type_field(k8s.field(k8s.pod_spec_path, "securityContext.appArmorProfile"), profile),
-	)
-}
-
-deny contains res if {
-	some c in k8s.containers
-	profile := c.container.securityContext.appArmorProfile
-	profile != null
-	type := value_or(profile, "type", "")
-	not allowed_types[type]
-	res := k8s.result(
-		sprintf("%s %q sets an AppArmor profile with %s; only RuntimeDefault or Localhost are allowed", [label(c), object.get(c.container, "name", ""), describe(type)]),
-		type_field(k8s.field(c.path, "securityContext.appArmorProfile"), profile),
+		sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
+		p.field,
 	)
 }
 
@@ -61,24 +45,3 @@ allowed_annotation_value(value) if value == ""
 allowed_annotation_value(value) if value == "runtime/default"
 
 allowed_annotation_value(value) if startswith(value, "localhost/")
-
-# value_or is obj[key], or default when the key is absent or null.
-value_or(obj, key, fallback) := obj[key] if obj[key] != null
-
-else := fallback
-
-# type_field points at profile.type when written, else at the profile itself.
-type_field(base, profile) := k8s.field(base, "type") if profile.type != null
-
-else := base
-
-# describe names a profile type for messages.
-describe(type) := sprintf("type %q", [type]) if type != ""
-
-else := "no type"
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

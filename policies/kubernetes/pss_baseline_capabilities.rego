@@ -40,13 +40,7 @@ deny contains res if {
 	some i, capability in c.container.securityContext.capabilities.add
 	not allowed[capability]
 	res := k8s.result(
-		sprintf("%s %q adds capability %v, which is not in the baseline's default set", [label(c), object.get(c.container, "name", ""), capability]),
+		sprintf("%s %q adds capability %v, which is not in the baseline's default set", [k8s.container_label(c), object.get(c.container, "name", ""), capability]),
 		k8s.field(c.path, sprintf("securityContext.capabilities.add[%d]", [i])),
 	)
 }
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -18,48 +18,11 @@ package rampart.kubernetes.pss_baseline_seccomp
 
 import data.lib.kubernetes as k8s
 
-allowed_types := {"RuntimeDefault", "Localhost"}
-
+# A pod or container profile with a type other than RuntimeDefault or Localhost.
 deny contains res if {
-	profile := k8s.pod_spec.securityContext.seccompProfile
-	profile != null
-	type := value_or(profile, "type", "")
-	not allowed_types[type]
+	some p in k8s.disallowed_profiles("seccompProfile")
 	res := k8s.result(
-		sprintf("%s %q sets a pod seccomp profile with %s; only RuntimeDefault or Localhost are allowed", [input.kind, k8s.name, describe(type)]),
-		type_field(k8s.field(k8s.pod_spec_path, "securityContext.seccompProfile"), profile),
+		sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
+		p.field,
 	)
 }
-
-deny contains res if {
-	some c in k8s.containers
-	profile := c.container.securityContext.seccompProfile
-	profile != null
-	type := value_or(profile, "type", "")
-	not allowed_types[type]
-	res := k8s.result(
-		sprintf("%s %q sets a seccomp profile with %s; only RuntimeDefault or Localhost are allowed", [label(c), object.get(c.container, "name", ""), describe(type)]),
-		type_field(k8s.field(c.path, "securityContext.seccompProfile"), profile),
-	)
-}
-
-# value_or is obj[key], or default when the key is absent or null.
-value_or(obj, key, fallback) := obj[key] if obj[key] != null
-
-else := fallback
-
-# type_field points at profile.type when written, else at the profile itself.
-type_field(base, profile) := k8s.field(base, "type") if profile.type != null
-
-else := base
-
-# describe names a profile type for messages.
-describe(type) := sprintf("type %q", [type]) if type != ""
-
-else := "no type"
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

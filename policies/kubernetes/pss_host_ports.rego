@@ -24,13 +24,7 @@ deny contains res if {
 	port.hostPort != null
 	port.hostPort != 0
 	res := k8s.result(
-		sprintf("%s %q binds host port %v", [label(c), object.get(c.container, "name", ""), port.hostPort]),
+		sprintf("%s %q binds host port %v", [k8s.container_label(c), object.get(c.container, "name", ""), port.hostPort]),
 		k8s.field(c.path, sprintf("ports[%d].hostPort", [i])),
 	)
 }
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

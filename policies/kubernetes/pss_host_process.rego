@@ -29,13 +29,7 @@ deny contains res if {
 	some c in k8s.containers
 	c.container.securityContext.windowsOptions.hostProcess == true
 	res := k8s.result(
-		sprintf("%s %q sets securityContext.windowsOptions.hostProcess=true", [label(c), object.get(c.container, "name", "")]),
+		sprintf("%s %q sets securityContext.windowsOptions.hostProcess=true", [k8s.container_label(c), object.get(c.container, "name", "")]),
 		k8s.field(c.path, "securityContext.windowsOptions.hostProcess"),
 	)
 }
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -19,35 +19,24 @@ import data.lib.kubernetes as k8s
 
 # allowPrivilegeEscalation written as true (or anything but false).
 deny contains res if {
-	not windows_pod
+	not k8s.is_windows_pod
 	some c in k8s.containers
 	value := c.container.securityContext.allowPrivilegeEscalation
 	value != null
 	value != false
 	res := k8s.result(
-		sprintf("%s %q sets securityContext.allowPrivilegeEscalation=%v; it must be false", [label(c), object.get(c.container, "name", ""), value]),
+		sprintf("%s %q sets securityContext.allowPrivilegeEscalation=%v; it must be false", [k8s.container_label(c), object.get(c.container, "name", ""), value]),
 		k8s.field(c.path, "securityContext.allowPrivilegeEscalation"),
 	)
 }
 
 # allowPrivilegeEscalation not written: the default allows escalation.
 deny contains res if {
-	not windows_pod
+	not k8s.is_windows_pod
 	some c in k8s.containers
-	not written(c.container)
+	not k8s.sets_security_context(c.container, "allowPrivilegeEscalation")
 	res := k8s.result(
-		sprintf("%s %q does not set securityContext.allowPrivilegeEscalation=false", [label(c), object.get(c.container, "name", "")]),
+		sprintf("%s %q does not set securityContext.allowPrivilegeEscalation=false", [k8s.container_label(c), object.get(c.container, "name", "")]),
 		c.path,
 	)
 }
-
-written(container) if container.securityContext.allowPrivilegeEscalation != null
-
-# The restricted profile skips this check for Windows pods.
-windows_pod if k8s.pod_spec.os.name == "windows"
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -17,22 +17,13 @@ package rampart.kubernetes.pss_proc_mount
 import data.lib.kubernetes as k8s
 
 deny contains res if {
-	not user_namespace_pod
+	not k8s.user_namespace_pod
 	some c in k8s.containers
 	mount := c.container.securityContext.procMount
 	mount != null
 	mount != "Default"
 	res := k8s.result(
-		sprintf("%s %q sets securityContext.procMount to %q outside a user namespace", [label(c), object.get(c.container, "name", ""), mount]),
+		sprintf("%s %q sets securityContext.procMount to %q outside a user namespace", [k8s.container_label(c), object.get(c.container, "name", ""), mount]),
 		k8s.field(c.path, "securityContext.procMount"),
 	)
 }
-
-# A pod with hostUsers: false runs in its own user namespace; the baseline relaxes this check there.
-user_namespace_pod if k8s.pod_spec.hostUsers == false
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

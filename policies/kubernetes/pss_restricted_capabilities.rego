@@ -21,40 +21,38 @@ import data.lib.kubernetes as k8s
 
 # No capabilities block at all.
 deny contains res if {
-	not windows_pod
+	not k8s.is_windows_pod
 	some c in k8s.containers
-	not has_capabilities(c.container)
+	not k8s.sets_security_context(c.container, "capabilities")
 	res := k8s.result(
-		sprintf("%s %q does not drop ALL capabilities (no securityContext.capabilities)", [label(c), object.get(c.container, "name", "")]),
+		sprintf("%s %q does not drop ALL capabilities (no securityContext.capabilities)", [k8s.container_label(c), object.get(c.container, "name", "")]),
 		c.path,
 	)
 }
 
 # A capabilities block whose drop list lacks ALL.
 deny contains res if {
-	not windows_pod
+	not k8s.is_windows_pod
 	some c in k8s.containers
-	has_capabilities(c.container)
+	k8s.sets_security_context(c.container, "capabilities")
 	not drops_all(c.container)
 	res := k8s.result(
-		sprintf("%s %q does not drop ALL capabilities (securityContext.capabilities.drop lacks \"ALL\")", [label(c), object.get(c.container, "name", "")]),
+		sprintf("%s %q does not drop ALL capabilities (securityContext.capabilities.drop lacks \"ALL\")", [k8s.container_label(c), object.get(c.container, "name", "")]),
 		drop_field(c),
 	)
 }
 
 # Any added capability other than NET_BIND_SERVICE.
 deny contains res if {
-	not windows_pod
+	not k8s.is_windows_pod
 	some c in k8s.containers
 	some i, capability in c.container.securityContext.capabilities.add
 	capability != "NET_BIND_SERVICE"
 	res := k8s.result(
-		sprintf("%s %q adds capability %v; the restricted profile allows adding only NET_BIND_SERVICE", [label(c), object.get(c.container, "name", ""), capability]),
+		sprintf("%s %q adds capability %v; the restricted profile allows adding only NET_BIND_SERVICE", [k8s.container_label(c), object.get(c.container, "name", ""), capability]),
 		k8s.field(c.path, sprintf("securityContext.capabilities.add[%d]", [i])),
 	)
 }
-
-has_capabilities(container) if container.securityContext.capabilities != null
 
 drops_all(container) if "ALL" in container.securityContext.capabilities.drop
 
@@ -62,12 +60,3 @@ drops_all(container) if "ALL" in container.securityContext.capabilities.drop
 drop_field(c) := k8s.field(c.path, "securityContext.capabilities.drop") if c.container.securityContext.capabilities.drop != null
 
 else := c.path
-
-# The restricted profile skips this check for Windows pods.
-windows_pod if k8s.pod_spec.os.name == "windows"
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -18,43 +18,24 @@ package rampart.kubernetes.pss_restricted_seccomp
 
 import data.lib.kubernetes as k8s
 
-allowed_types := {"RuntimeDefault", "Localhost"}
-
-# A profile written at pod level with a type other than RuntimeDefault or Localhost.
+# A profile written at pod level or in a container with a type other than RuntimeDefault or Localhost.
 deny contains res if {
-	not windows_pod
-	profile := k8s.pod_spec.securityContext.seccompProfile
-	profile != null
-	type := value_or(profile, "type", "")
-	not allowed_types[type]
+	not k8s.is_windows_pod
+	some p in k8s.disallowed_profiles("seccompProfile")
 	res := k8s.result(
-		sprintf("%s %q sets a pod seccomp profile with %s; it must be RuntimeDefault or Localhost", [input.kind, k8s.name, describe(type)]),
-		type_field(k8s.field(k8s.pod_spec_path, "securityContext.seccompProfile"), profile),
-	)
-}
-
-# A profile written in a container with a type other than RuntimeDefault or Localhost.
-deny contains res if {
-	not windows_pod
-	some c in k8s.containers
-	profile := c.container.securityContext.seccompProfile
-	profile != null
-	type := value_or(profile, "type", "")
-	not allowed_types[type]
-	res := k8s.result(
-		sprintf("%s %q sets a seccomp profile with %s; it must be RuntimeDefault or Localhost", [label(c), object.get(c.container, "name", ""), describe(type)]),
-		type_field(k8s.field(c.path, "securityContext.seccompProfile"), profile),
+		sprintf("%s sets %s with %s; it must be RuntimeDefault or Localhost", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
+		p.field,
 	)
 }
 
 # No profile in the container and no valid one at pod level to inherit.
 deny contains res if {
-	not windows_pod
+	not k8s.is_windows_pod
 	not pod_profile_valid
 	some c in k8s.containers
-	not written(c.container)
+	not k8s.sets_security_context(c.container, "seccompProfile")
 	res := k8s.result(
-		sprintf("%s %q has no seccomp profile and the pod sets no RuntimeDefault or Localhost profile", [label(c), object.get(c.container, "name", "")]),
+		sprintf("%s %q has no seccomp profile and the pod sets no RuntimeDefault or Localhost profile", [k8s.container_label(c), object.get(c.container, "name", "")]),
 		c.path,
 	)
 }
@@ -62,31 +43,5 @@ deny contains res if {
 pod_profile_valid if {
 	profile := k8s.pod_spec.securityContext.seccompProfile
 	profile != null
-	allowed_types[value_or(profile, "type", "")]
+	k8s.allowed_profile_types[k8s.value_or(profile, "type", "")]
 }
-
-written(container) if container.securityContext.seccompProfile != null
-
-# The restricted profile skips this check for Windows pods.
-windows_pod if k8s.pod_spec.os.name == "windows"
-
-# value_or is obj[key], or default when the key is absent or null.
-value_or(obj, key, fallback) := obj[key] if obj[key] != null
-
-else := fallback
-
-# type_field points at profile.type when written, else at the profile itself.
-type_field(base, profile) := k8s.field(base, "type") if profile.type != null
-
-else := base
-
-# describe names a profile type for messages.
-describe(type) := sprintf("type %q", [type]) if type != ""
-
-else := "no type"
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

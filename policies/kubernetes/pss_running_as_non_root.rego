@@ -21,7 +21,7 @@ pod_context := object.get(k8s.pod_spec, "securityContext", {})
 
 # runAsNonRoot explicitly false at pod level.
 deny contains res if {
-	not user_namespace_pod
+	not k8s.user_namespace_pod
 	value := pod_context.runAsNonRoot
 	value != null
 	value != true
@@ -33,38 +33,27 @@ deny contains res if {
 
 # runAsNonRoot explicitly false in a container.
 deny contains res if {
-	not user_namespace_pod
+	not k8s.user_namespace_pod
 	some c in k8s.containers
 	value := c.container.securityContext.runAsNonRoot
 	value != null
 	value != true
 	res := k8s.result(
-		sprintf("%s %q sets securityContext.runAsNonRoot=%v; it must be true", [label(c), object.get(c.container, "name", ""), value]),
+		sprintf("%s %q sets securityContext.runAsNonRoot=%v; it must be true", [k8s.container_label(c), object.get(c.container, "name", ""), value]),
 		k8s.field(c.path, "securityContext.runAsNonRoot"),
 	)
 }
 
 # runAsNonRoot unset in the container and not true at pod level.
 deny contains res if {
-	not user_namespace_pod
+	not k8s.user_namespace_pod
 	not pod_run_as_non_root
 	some c in k8s.containers
-	not written(c.container)
+	not k8s.sets_security_context(c.container, "runAsNonRoot")
 	res := k8s.result(
-		sprintf("%s %q does not set securityContext.runAsNonRoot=true and the pod does not either", [label(c), object.get(c.container, "name", "")]),
+		sprintf("%s %q does not set securityContext.runAsNonRoot=true and the pod does not either", [k8s.container_label(c), object.get(c.container, "name", "")]),
 		c.path,
 	)
 }
 
 pod_run_as_non_root if pod_context.runAsNonRoot == true
-
-written(container) if container.securityContext.runAsNonRoot != null
-
-# A pod with hostUsers: false runs in its own user namespace; the restricted profile relaxes this check there.
-user_namespace_pod if k8s.pod_spec.hostUsers == false
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

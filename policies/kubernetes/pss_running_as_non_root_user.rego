@@ -18,7 +18,7 @@ package rampart.kubernetes.pss_running_as_non_root_user
 import data.lib.kubernetes as k8s
 
 deny contains res if {
-	not user_namespace_pod
+	not k8s.user_namespace_pod
 	k8s.pod_spec.securityContext.runAsUser == 0
 	res := k8s.result(
 		sprintf("%s %q sets the pod's securityContext.runAsUser=0 (root)", [input.kind, k8s.name]),
@@ -27,20 +27,11 @@ deny contains res if {
 }
 
 deny contains res if {
-	not user_namespace_pod
+	not k8s.user_namespace_pod
 	some c in k8s.containers
 	c.container.securityContext.runAsUser == 0
 	res := k8s.result(
-		sprintf("%s %q sets securityContext.runAsUser=0 (root)", [label(c), object.get(c.container, "name", "")]),
+		sprintf("%s %q sets securityContext.runAsUser=0 (root)", [k8s.container_label(c), object.get(c.container, "name", "")]),
 		k8s.field(c.path, "securityContext.runAsUser"),
 	)
 }
-
-# A pod with hostUsers: false runs in its own user namespace; the restricted profile relaxes this check there.
-user_namespace_pod if k8s.pod_spec.hostUsers == false
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

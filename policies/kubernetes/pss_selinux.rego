@@ -18,24 +18,15 @@ import data.lib.kubernetes as k8s
 
 allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
-# Every seLinuxOptions object of the pod: {"what": ..., "path": ..., "options": ...}.
-setters contains {"what": sprintf("%s %q", [input.kind, k8s.name]), "path": k8s.field(k8s.pod_spec_path, "securityContext.seLinuxOptions"), "options": opts} if {
-	opts := k8s.pod_spec.securityContext.seLinuxOptions
-	opts != null
-}
-
-setters contains {"what": sprintf("%s %q", [label(c), object.get(c.container, "name", "")]), "path": k8s.field(c.path, "securityContext.seLinuxOptions"), "options": opts} if {
-	some c in k8s.containers
-	opts := c.container.securityContext.seLinuxOptions
-	opts != null
-}
+# Every seLinuxOptions object of the pod and its containers: {"owner": ..., "path": ..., "value": <options>, ...}.
+setters := k8s.security_context_settings("seLinuxOptions")
 
 deny contains res if {
 	some s in setters
-	type := value_or(s.options, "type", "")
+	type := k8s.value_or(s.value, "type", "")
 	not allowed_types[type]
 	res := k8s.result(
-		sprintf("%s sets SELinux type %q; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [s.what, type]),
+		sprintf("%s sets SELinux type %q; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [s.owner, type]),
 		k8s.field(s.path, "type"),
 	)
 }
@@ -43,21 +34,10 @@ deny contains res if {
 deny contains res if {
 	some s in setters
 	some key in ["user", "role"]
-	value := value_or(s.options, key, "")
+	value := k8s.value_or(s.value, key, "")
 	value != ""
 	res := k8s.result(
-		sprintf("%s sets SELinux %s %q; custom SELinux users and roles are forbidden", [s.what, key, value]),
+		sprintf("%s sets SELinux %s %q; custom SELinux users and roles are forbidden", [s.owner, key, value]),
 		k8s.field(s.path, key),
 	)
 }
-
-# value_or is obj[key], or default when the key is absent or null.
-value_or(obj, key, fallback) := obj[key] if obj[key] != null
-
-else := fallback
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -14,8 +14,7 @@
 package rampart.kubernetes.rbac_anonymous
 
 import data.lib.kubernetes as k8s
-
-binding_kinds := {"RoleBinding", "ClusterRoleBinding"}
+import data.lib.rbac
 
 # Roles that are expected to be open, or reported by another rule.
 ignored_roles := {"system:public-info-viewer", "cluster-admin"}
@@ -26,12 +25,12 @@ anonymous_subjects := {
 }
 
 deny contains res if {
-	binding_kinds[input.kind]
+	rbac.binding_kinds[input.kind]
 	not ignored_role
 	some i, subject in input.subjects
 	anonymous_subjects[subject.kind][subject.name]
 	res := k8s.result(
-		sprintf("%s %q grants %s %q%s to %s %q, that is to requests without credentials", [input.kind, k8s.name, object.get(input, ["roleRef", "kind"], "role"), object.get(input, ["roleRef", "name"], ""), scope, lower(subject.kind), subject.name]),
+		sprintf("%s %q grants %s %q%s to %s %q, that is to requests without credentials", [input.kind, k8s.name, object.get(input, ["roleRef", "kind"], "role"), object.get(input, ["roleRef", "name"], ""), rbac.binding_scope, lower(subject.kind), subject.name]),
 		sprintf("subjects[%d]", [i]),
 	)
 }
@@ -40,8 +39,3 @@ ignored_role if {
 	input.roleRef.kind == "ClusterRole"
 	ignored_roles[input.roleRef.name]
 }
-
-scope := sprintf(" in namespace %q", [k8s.namespace]) if {
-	input.kind == "RoleBinding"
-	k8s.namespace != ""
-} else := ""

@@ -15,34 +15,12 @@
 package rampart.kubernetes.rbac_create_pods
 
 import data.lib.kubernetes as k8s
-
-role_kinds := {"Role", "ClusterRole"}
+import data.lib.rbac
 
 deny contains res if {
-	role_kinds[input.kind]
-	some i, rule in input.rules
-	core_group(rule)
-	verbs := [v | some v in rule.verbs; v in {"create", "*"}]
-	count(verbs) > 0
-	some j, resource in rule.resources
-	resource in {"pods", "*"}
+	some g in rbac.core_grants({"create", "*"}, {"pods", "*"})
 	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants %s on %s, which allows creating pods", [input.kind, k8s.name, i, verb_list(verbs), resource_label(resource)]),
-		sprintf("rules[%d].resources[%d]", [i, j]),
+		sprintf("%s %q: rules[%d] grants %s on %s, which allows creating pods", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "pods")]),
+		sprintf("rules[%d].resources[%d]", [g.i, g.j]),
 	)
 }
-
-core_group(rule) if {
-	some g in rule.apiGroups
-	g in {"", "*"}
-}
-
-resource_label("pods") := "pods"
-
-resource_label("*") := "\"*\" (which includes pods)"
-
-verb_list(verbs) := concat(", ", [label | some v in verbs; label := verb_label(v)])
-
-verb_label("*") := "\"*\""
-
-verb_label(v) := v if v != "*"

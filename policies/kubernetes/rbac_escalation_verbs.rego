@@ -16,8 +16,7 @@
 package rampart.kubernetes.rbac_escalation_verbs
 
 import data.lib.kubernetes as k8s
-
-role_kinds := {"Role", "ClusterRole"}
+import data.lib.rbac
 
 escalation_verbs := {"bind", "escalate", "impersonate"}
 
@@ -25,7 +24,7 @@ escalation_verbs := {"bind", "escalate", "impersonate"}
 escalation_resources := {"*", "roles", "clusterroles", "users", "groups", "serviceaccounts", "uids", "userextras/*"}
 
 deny contains res if {
-	role_kinds[input.kind]
+	rbac.role_kinds[input.kind]
 	some i, rule in input.rules
 	some j, verb in rule.verbs
 	escalation_verbs[verb]
@@ -36,7 +35,7 @@ deny contains res if {
 }
 
 deny contains res if {
-	role_kinds[input.kind]
+	rbac.role_kinds[input.kind]
 	some i, rule in input.rules
 	some j, verb in rule.verbs
 	verb == "*"

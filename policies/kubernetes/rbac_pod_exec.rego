@@ -15,38 +15,16 @@
 package rampart.kubernetes.rbac_pod_exec
 
 import data.lib.kubernetes as k8s
-
-role_kinds := {"Role", "ClusterRole"}
+import data.lib.rbac
 
 exec_verbs := {"create", "get", "*"}
 
 exec_resources := {"pods/exec", "pods/attach", "pods/*", "*"}
 
 deny contains res if {
-	role_kinds[input.kind]
-	some i, rule in input.rules
-	core_group(rule)
-	verbs := [v | some v in rule.verbs; exec_verbs[v]]
-	count(verbs) > 0
-	some j, resource in rule.resources
-	exec_resources[resource]
+	some g in rbac.core_grants(exec_verbs, exec_resources)
 	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants %s on %s, which allows running commands in pods", [input.kind, k8s.name, i, verb_list(verbs), resource_label(resource)]),
-		sprintf("rules[%d].resources[%d]", [i, j]),
+		sprintf("%s %q: rules[%d] grants %s on %s, which allows running commands in pods", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "pods/exec and pods/attach")]),
+		sprintf("rules[%d].resources[%d]", [g.i, g.j]),
 	)
 }
-
-core_group(rule) if {
-	some g in rule.apiGroups
-	g in {"", "*"}
-}
-
-resource_label(r) := sprintf("%q (which includes pods/exec and pods/attach)", [r]) if {
-	r in {"*", "pods/*"}
-} else := r
-
-verb_list(verbs) := concat(", ", [label | some v in verbs; label := verb_label(v)])
-
-verb_label("*") := "\"*\""
-
-verb_label(v) := v if v != "*"

@@ -16,44 +16,21 @@
 package rampart.kubernetes.rbac_secrets_read
 
 import data.lib.kubernetes as k8s
-
-role_kinds := {"Role", "ClusterRole"}
+import data.lib.rbac
 
 read_verbs := {"get", "list", "watch", "*"}
 
 deny contains res if {
-	role_kinds[input.kind]
-	some i, rule in input.rules
-	core_group(rule)
-	count(object.get(rule, "resourceNames", [])) == 0
-	verbs := [v | some v in rule.verbs; read_verbs[v]]
-	count(verbs) > 0
-	some j, resource in rule.resources
-	resource in {"secrets", "*"}
+	some g in rbac.core_grants(read_verbs, {"secrets", "*"})
+	count(object.get(g.rule, "resourceNames", [])) == 0
 	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants %s on %s%s", [input.kind, k8s.name, i, verb_list(verbs), resource_label(resource), scope]),
-		sprintf("rules[%d].resources[%d]", [i, j]),
+		sprintf("%s %q: rules[%d] grants %s on %s%s", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "secrets"), scope]),
+		sprintf("rules[%d].resources[%d]", [g.i, g.j]),
 	)
 }
 
-core_group(rule) if {
-	some g in rule.apiGroups
-	g in {"", "*"}
-}
-
-resource_label("secrets") := "secrets"
-
-resource_label("*") := "\"*\" (which includes secrets)"
-
-scope := sprintf(" in namespace %q", [k8s.namespace]) if {
+scope := k8s.in_namespace if {
 	input.kind == "Role"
-	k8s.namespace != ""
 } else := " (in every namespace when bound by a ClusterRoleBinding)" if {
 	input.kind == "ClusterRole"
 } else := ""
-
-verb_list(verbs) := concat(", ", [label | some v in verbs; label := verb_label(v)])
-
-verb_label("*") := "\"*\""
-
-verb_label(v) := v if v != "*"

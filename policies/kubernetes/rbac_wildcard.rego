@@ -15,8 +15,7 @@
 package rampart.kubernetes.rbac_wildcard
 
 import data.lib.kubernetes as k8s
-
-role_kinds := {"Role", "ClusterRole"}
+import data.lib.rbac
 
 meaning := {
 	"apiGroups": "the listed resources are granted in every API group, including groups added later by CRDs",
@@ -25,7 +24,7 @@ meaning := {
 }
 
 deny contains res if {
-	role_kinds[input.kind]
+	rbac.role_kinds[input.kind]
 	some i, rule in input.rules
 	some field, what in meaning
 	some j, value in rule[field]

@@ -28,7 +28,7 @@ deny contains res if {
 	trim_space(value) != ""
 	not placeholder(value)
 	res := k8s.result(
-		sprintf("%s %q: %s %q sets %s to a literal value in the manifest", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), name]),
+		sprintf("%s %q: %s %q sets %s to a literal value in the manifest", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), name]),
 		k8s.field(c.path, sprintf("env[%d].value", [i])),
 	)
 }
@@ -57,7 +57,13 @@ benign_suffixes := {
 # words splits MY_API_KEY, my-api.key or myApiKey into upper-case words.
 words(name) := [upper(w) | some w in regex.split(`[^A-Za-z0-9]+`, regex.replace(name, `([a-z0-9])([A-Z])`, "${1}_${2}")); w != ""]
 
+# Cheap pre-filter: every credential name contains one of these.
+hints := ["PASS", "PWD", "SECRET", "TOKEN", "KEY", "CRED"]
+
 secret_name(name) if {
+	u := upper(name)
+	some hint in hints
+	contains(u, hint)
 	ws := words(name)
 	not benign_suffixes[ws[count(ws) - 1]]
 	credential(ws)
@@ -93,9 +99,3 @@ placeholder(value) if regex.match(`^\s*\$\([A-Za-z_][A-Za-z0-9_.-]*\)\s*$`, valu
 placeholder(value) if regex.match(`^\s*\$\{[^}]+\}\s*$`, value)
 
 placeholder(value) if lower(trim_space(value)) in {"true", "false", "yes", "no"}
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-label(c) := "container" if c.type == "containers"

@@ -31,8 +31,6 @@ exposure := "and allows 0.0.0.0/0 or ::/0 in its source ranges" if {
 	open_range
 } else := "with no internal-load-balancer annotation and no loadBalancerSourceRanges"
 
-annotations := object.get(input, ["metadata", "annotations"], {})
-
 # Provider annotations that make the load balancer internal: key -> accepted values (lower case).
 internal_annotations := {
 	"service.beta.kubernetes.io/aws-load-balancer-internal": {"true", "0.0.0.0/0"},
@@ -48,7 +46,7 @@ internal_annotations := {
 
 is_internal if {
 	some key, values in internal_annotations
-	value := annotations[key]
+	value := k8s.annotations[key]
 	is_string(value)
 	lower(trim_space(value)) in values
 }
@@ -58,8 +56,8 @@ open_cidrs := {"0.0.0.0/0", "::/0"}
 # spec.loadBalancerSourceRanges, or the older annotation when the field is absent.
 source_ranges := [trim_space(r) | some r in input.spec.loadBalancerSourceRanges; is_string(r)] if {
 	is_array(input.spec.loadBalancerSourceRanges)
-} else := [trim_space(r) | some r in split(annotations["service.beta.kubernetes.io/load-balancer-source-ranges"], ","); trim_space(r) != ""] if {
-	is_string(annotations["service.beta.kubernetes.io/load-balancer-source-ranges"])
+} else := [trim_space(r) | some r in split(k8s.annotations["service.beta.kubernetes.io/load-balancer-source-ranges"], ","); trim_space(r) != ""] if {
+	is_string(k8s.annotations["service.beta.kubernetes.io/load-balancer-source-ranges"])
 } else := []
 
 restricted if {

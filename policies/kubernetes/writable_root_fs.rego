@@ -17,16 +17,14 @@ package rampart.kubernetes.writable_root_fs
 import data.lib.kubernetes as k8s
 
 deny contains res if {
-	not windows
+	not k8s.is_windows_pod
 	some c in k8s.app_containers
 	not c.container.securityContext.readOnlyRootFilesystem == true
 	res := k8s.result(
-		sprintf("%s %q: %s %q %s", [input.kind, k8s.name, label(c), object.get(c.container, "name", ""), problem(c)]),
+		sprintf("%s %q: %s %q %s", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), problem(c)]),
 		anchor(c),
 	)
 }
-
-windows if k8s.pod_spec.os.name == "windows"
 
 problem(c) := sprintf("sets securityContext.readOnlyRootFilesystem to %v", [c.container.securityContext.readOnlyRootFilesystem]) if {
 	"readOnlyRootFilesystem" in object.keys(c.container.securityContext)
@@ -37,7 +35,3 @@ anchor(c) := k8s.field(c.path, "securityContext.readOnlyRootFilesystem") if {
 } else := k8s.field(c.path, "securityContext") if {
 	"securityContext" in object.keys(c.container)
 } else := c.path
-
-label(c) := "init container" if c.type == "initContainers"
-
-label(c) := "container" if c.type == "containers"

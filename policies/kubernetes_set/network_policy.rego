@@ -15,7 +15,7 @@
 #   remediation: Add a default-deny NetworkPolicy to the namespace (podSelector {} with policyTypes Ingress and Egress) and NetworkPolicies that allow only the traffic each workload needs, including DNS egress.
 package rampart.kubernetes_set.network_policy
 
-workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+import data.lib.kubernetes as k8s
 
 # "" (no metadata.namespace) is counted as default.
 namespace_of(doc) := ns if {
@@ -28,7 +28,7 @@ workload(doc) if doc.workload == true
 
 workload(doc) if {
 	not "workload" in object.keys(doc)
-	workload_kinds[doc.kind]
+	k8s.workload_kinds[doc.kind]
 }
 
 covered contains namespace_of(doc) if {

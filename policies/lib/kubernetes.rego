@@ -68,3 +68,122 @@ field(base, rel) := concat(".", [base, rel])
 
 # result builds what a deny/warn rule returns.
 result(msg, path) := {"msg": msg, "field": path}
+
+# --- helpers shared by several policies --------------------------------------
+
+# The manifest's own annotations ({} when none), which change how Services and Ingresses behave.
+annotations := object.get(input, ["metadata", "annotations"], {})
+
+# ` in namespace "x"` for messages, or "" when the manifest names no namespace.
+in_namespace := sprintf(" in namespace %q", [namespace]) if namespace != ""
+
+else := ""
+
+# How messages name a container of each type, so that every policy words it the same way.
+container_label(c) := "init container" if c.type == "initContainers"
+
+container_label(c) := "ephemeral container" if c.type == "ephemeralContainers"
+
+container_label(c) := "container" if c.type == "containers"
+
+# obj[key], or fallback when the key is absent or null: the API server treats an explicit null as unset.
+value_or(obj, key, fallback) := obj[key] if obj[key] != null
+
+else := fallback
+
+# Windows pods (spec.os.name windows), which Linux-only checks such as the restricted profile's skip.
+is_windows_pod if pod_spec.os.name == "windows"
+
+# hostUsers: false runs the pod in its own user namespace, where Pod Security relaxes procMount and run-as-root checks.
+user_namespace_pod if pod_spec.hostUsers == false
+
+# Run-to-completion workload kinds, which have no use for liveness or readiness probes.
+batch_kinds := {"Job", "CronJob"}
+
+# Regular containers of workloads that run until stopped (not Job or CronJob): the ones that need probes.
+long_running_containers contains c if {
+	is_workload
+	not batch_kinds[input.kind]
+	some c in containers
+	c.type == "containers"
+}
+
+# --- securityContext ---------------------------------------------------------
+
+# The container writes securityContext.<key> (not absent or null), for checks whose unset default is unsafe.
+sets_security_context(container, key) if container.securityContext[key] != null
+
+# Every non-null securityContext.<key> of the pod and its containers as {owner, pod, path, value}, for checks that apply at both levels.
+security_context_settings(key) := pod_level | container_level if {
+	pod_level := {s |
+		value := pod_spec.securityContext[key]
+		value != null
+		s := {
+			"owner": sprintf("%s %q", [input.kind, name]),
+			"pod": true,
+			"path": field(pod_spec_path, concat(".", ["securityContext", key])),
+			"value": value,
+		}
+	}
+	container_level := {s |
+		some c in containers
+		value := c.container.securityContext[key]
+		value != null
+		s := {
+			"owner": sprintf("%s %q", [container_label(c), object.get(c.container, "name", "")]),
+			"pod": false,
+			"path": field(c.path, concat(".", ["securityContext", key])),
+			"value": value,
+		}
+	}
+}
+
+# --- seccomp and AppArmor profiles -------------------------------------------
+
+# The seccomp and AppArmor profile types that Pod Security accepts (it rejects Unconfined and anything else).
+allowed_profile_types := {"RuntimeDefault", "Localhost"}
+
+# How messages name a pod- or container-level (true/false) seccomp or AppArmor profile, so the profile rules word it alike.
+profile_phrases := {
+	"seccompProfile": {true: "a pod seccomp profile", false: "a seccomp profile"},
+	"appArmorProfile": {true: "a pod AppArmor profile", false: "an AppArmor profile"},
+}
+
+# The seccompProfile or appArmorProfile settings whose type Pod Security rejects, with type, phrase and the field to report.
+disallowed_profiles(key) := {object.union(s, {"type": type, "phrase": profile_phrases[key][s.pod], "field": profile_type_field(s.path, s.value)}) |
+	some s in security_context_settings(key)
+	type := value_or(s.value, "type", "")
+	not allowed_profile_types[type]
+}
+
+# Points at profile.type when written, else at the profile itself, so findings land on the line to fix.
+profile_type_field(base, profile) := field(base, "type") if profile.type != null
+
+else := base
+
+# Names a profile type in messages ("no type" when unset), so the profile rules word it alike.
+describe_profile_type(type) := sprintf("type %q", [type]) if type != ""
+
+else := "no type"
+
+# --- resources ---------------------------------------------------------------
+
+# The object at path in x, or {} when absent or not an object, so resource rules can look inside it safely.
+object_at(x, path) := v if {
+	v := object.get(x, path, null)
+	is_object(v)
+} else := {}
+
+# obj sets key to something other than null or "": how the resource rules decide a request or limit is present.
+has_quantity(obj, key) if {
+	v := object.get(obj, key, null)
+	v != null
+	v != ""
+}
+
+# The most specific of resources.<section>, resources or the container that the manifest writes, for the finding's line.
+resources_field(c, section) := field(c.path, concat(".", ["resources", section])) if {
+	section in object.keys(object_at(c.container, ["resources"]))
+} else := field(c.path, "resources") if {
+	"resources" in object.keys(c.container)
+} else := c.path
