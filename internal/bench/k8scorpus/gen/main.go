@@ -27,6 +27,6 @@ func main() {
 		os.Exit(1)
 	}
 	if !*quiet {
-		fmt.Printf("wrote %s to %s\n", stats, *out)
+		fmt.Printf("%s: %s", *out, stats)
 	}
 }
