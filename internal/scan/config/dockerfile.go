@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -21,6 +22,15 @@ type dfCommand struct {
 	Stage     int      `json:"stage"`
 	Heredocs  []string `json:"heredocs,omitempty"`
 	raw       []string // buildkit's argument list, for Conftest's shape
+	conftest  conftestCommand
+}
+
+// conftestCommand is what Conftest's Dockerfile parser makes of an
+// instruction where it differs from Rampart's: ONBUILD's sub-command.
+type conftestCommand struct {
+	subCmd string
+	value  []string
+	json   bool
 }
 
 type dfStage struct {
@@ -58,6 +68,16 @@ func parseDockerfile(src []byte) (*dockerfile, error) {
 		}
 		for a := n.Next; a != nil; a = a.Next {
 			c.raw = append(c.raw, a.Value)
+		}
+		c.conftest = conftestCommand{value: c.raw, json: c.JSON}
+		if n.Next != nil && len(n.Next.Children) > 0 {
+			// ONBUILD RUN x: Conftest reports the trigger's name as SubCmd
+			// (as written) and its arguments as Value.
+			sub := n.Next.Children[0]
+			c.conftest = conftestCommand{subCmd: sub.Value, json: sub.Attributes["json"]}
+			for a := sub.Next; a != nil; a = a.Next {
+				c.conftest.value = append(c.conftest.value, a.Value)
+			}
 		}
 		c.Value = adaptValue(c.Cmd, c.raw)
 		for _, h := range n.Heredocs {
@@ -119,8 +139,18 @@ func unquote(s string) string {
 	return s
 }
 
-// dockerfileErrLine reads the line buildkit puts in its error locations.
+// dockerfileErrLine reads the line buildkit puts in its error locations:
+// attached to the error (ENV must have two arguments, unterminated heredoc),
+// or in older messages' text.
 func dockerfileErrLine(err error) int {
+	var le *parser.LocationError
+	if errors.As(err, &le) {
+		for _, loc := range le.Locations {
+			if len(loc) > 0 && loc[0].Start.Line > 0 {
+				return loc[0].Start.Line
+			}
+		}
+	}
 	var line int
 	if _, scanErr := fmt.Sscanf(err.Error(), "dockerfile parse error on line %d", &line); scanErr == nil {
 		return line
@@ -166,8 +196,8 @@ func (df *dockerfile) conftestInput() []any {
 	var out []any
 	add := func(c dfCommand, stage int) {
 		out = append(out, map[string]any{
-			"Cmd": c.Cmd, "Flags": toAny(c.Flags), "Value": toAny(c.raw), "Original": c.Original,
-			"JSON": c.JSON, "Stage": stage, "SubCmd": "",
+			"Cmd": c.Cmd, "Flags": toAny(c.Flags), "Value": toAny(c.conftest.value), "Original": c.Original,
+			"JSON": c.conftest.json, "Stage": stage, "SubCmd": c.conftest.subCmd,
 		})
 	}
 	for _, c := range df.Args {

@@ -55,7 +55,11 @@ func parseFieldPath(p string) ([]segment, error) {
 			if end < 0 {
 				end = len(p) - i
 			}
-			segs = append(segs, segment{key: p[i : i+end], index: -1})
+			key := p[i : i+end]
+			if j := strings.IndexByte(key, ']'); j >= 0 {
+				return nil, fmt.Errorf("field path %q: ] without [ at %d", p, i+j)
+			}
+			segs = append(segs, segment{key: key, index: -1})
 			i += end
 		}
 	}
@@ -118,11 +122,19 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 }
 
 // lastLine is the last line a node's subtree occupies (block scalars count
-// their content lines).
+// their content lines). A folded scalar has lost the line breaks it folded,
+// so for it this is a lower bound.
 func lastLine(n *yaml.Node) int {
 	last := n.Line
 	if n.Kind == yaml.ScalarNode && (n.Style&(yaml.LiteralStyle|yaml.FoldedStyle)) != 0 {
-		return n.Line + strings.Count(strings.TrimRight(n.Value, "\n"), "\n") + 1
+		content := strings.TrimRight(n.Value, "\n")
+		if content == "" {
+			// Nothing but the indicator (and blank lines, which the
+			// scalar does not keep): an empty block scalar at the end of a
+			// file has no content line after its own.
+			return n.Line
+		}
+		return n.Line + strings.Count(content, "\n") + 1
 	}
 	for _, c := range n.Content {
 		if l := lastLine(c); l > last {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ var ErrTooComplex = errors.New("document too complex")
 type parseError struct {
 	line int
 	msg  string
+	err  error // the cause, for errors.Is (ErrTooComplex); may be nil
 }
 
 func (e *parseError) Error() string {
@@ -36,6 +38,9 @@ func (e *parseError) Error() string {
 
 // Line implements scan.LineError.
 func (e *parseError) Line() int { return e.line }
+
+// Unwrap returns the cause.
+func (e *parseError) Unwrap() error { return e.err }
 
 // Document is one Kubernetes object read from a file.
 type Document struct {
@@ -72,7 +77,7 @@ func readYAMLNodes(src []byte) ([]*yaml.Node, []error) {
 		if err != nil {
 			errs = append(errs, err)
 		}
-		offset += bytes.Count(part, []byte("\n"))
+		offset += lineBreaks(part)
 	}
 	return nodes, errs
 }
@@ -96,6 +101,7 @@ func splitDocuments(src []byte) [][]byte {
 func decodeAll(src []byte, lineOffset int) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var nodes []*yaml.Node
+	lines := -1 // counted when needed
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
@@ -103,7 +109,15 @@ func decodeAll(src []byte, lineOffset int) ([]*yaml.Node, error) {
 			return nodes, nil
 		}
 		if err != nil {
-			return nodes, yamlError(err, lineOffset)
+			return nodes, yamlError(err, lineOffset, lineCount(src))
+		}
+		// An empty node at the end of the stream ("key:" or "?" on the
+		// last line) gets the line after the last one.
+		if lines < 0 {
+			lines = lineCount(src)
+		}
+		if lastLine(&n) > lines {
+			clampLines(&n, lines)
 		}
 		if lineOffset != 0 {
 			shiftLines(&n, lineOffset)
@@ -112,16 +126,91 @@ func decodeAll(src []byte, lineOffset int) ([]*yaml.Node, error) {
 	}
 }
 
-func yamlError(err error, lineOffset int) error {
+// clampLines moves nodes past the last line onto it.
+func clampLines(n *yaml.Node, last int) {
+	seen := map[*yaml.Node]bool{}
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		n.Line = min(n.Line, last)
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+}
+
+// yamlParserProblems are the problems yaml.v3's parser (as opposed to its
+// scanner) reports. For those it prints the 0-based line of the mark, one
+// less than the line in the file, and no line at all for the first line.
+var yamlParserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// lineBreaks counts line breaks as YAML does: LF, CR, CRLF, NEL, LS, PS.
+func lineBreaks(src []byte) int {
+	n := 0
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '\n':
+			n++
+		case c == '\r':
+			n++
+			if i+1 < len(src) && src[i+1] == '\n' {
+				i++
+			}
+		case c == 0xC2 && i+1 < len(src) && src[i+1] == 0x85: // NEL
+			n++
+			i++
+		case c == 0xE2 && i+2 < len(src) && src[i+1] == 0x80 && (src[i+2] == 0xA8 || src[i+2] == 0xA9): // LS, PS
+			n++
+			i += 2
+		}
+	}
+	return n
+}
+
+// lineCount is the number of lines of src, the last one counted only if it
+// has content.
+func lineCount(src []byte) int {
+	n := lineBreaks(src)
+	if len(src) == 0 || !bytes.HasSuffix(src, []byte("\n")) && !bytes.HasSuffix(src, []byte("\r")) {
+		n++
+	}
+	return n
+}
+
+// yamlError turns a yaml.v3 error into a parseError with the line in the
+// whole file. An error that names no line (an unknown anchor, a problem on
+// the first line) points at the first line of the part that failed; one at
+// the end of a part, which yaml.v3 puts on the line after the last one,
+// points at the part's last line.
+func yamlError(err error, lineOffset, lines int) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine.FindStringSubmatch(msg); m != nil && strings.HasPrefix(msg, m[0]) {
 		line, _ = strconv.Atoi(m[1])
-		line += lineOffset
-		msg = strings.Replace(msg, m[0], "", 1)
+		msg = strings.TrimPrefix(msg, m[0])
 		msg = strings.TrimLeft(msg, ": ")
+		if yamlParserProblems[msg] {
+			line++
+		}
 	}
-	return &parseError{line: line, msg: "invalid YAML: " + msg}
+	line = max(1, min(line, lines))
+	return &parseError{line: line + lineOffset, msg: "invalid YAML: " + msg}
 }
 
 func shiftLines(n *yaml.Node, by int) {
@@ -142,12 +231,18 @@ func shiftLines(n *yaml.Node, by int) {
 
 // kubernetesDocuments turns parsed YAML documents into Kubernetes objects:
 // mappings with apiVersion and kind. List kinds (v1 List, PodList...) are
-// split into their items. Other YAML is not Kubernetes and is skipped.
+// split into their items; the items of a typed list (PodList) may leave out
+// kind and apiVersion, which they then take from the list. Other YAML is not
+// Kubernetes and is skipped. The documents of one stream share one budget:
+// the values written in the stream plus maxNodes more from expanding aliases,
+// so that many documents (or List items) that each stay just under the limit
+// cannot add up to an out-of-memory crash.
 func kubernetesDocuments(nodes []*yaml.Node) ([]Document, []error) {
 	var docs []Document
 	var errs []error
-	add := func(n *yaml.Node) {
-		d, isK8s, err := newDocument(n, len(docs))
+	budget := maxNodes + countNodes(nodes)
+	add := func(n *yaml.Node, def listDefaults) {
+		d, isK8s, err := newDocumentBudget(n, len(docs), def, &budget)
 		if err != nil {
 			errs = append(errs, err)
 			return
@@ -169,23 +264,61 @@ func kubernetesDocuments(nodes []*yaml.Node) ([]Document, []error) {
 		}
 		kind := scalarField(n, "kind")
 		if items := mapValue(n, "items"); strings.HasSuffix(kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
+			var def listDefaults // a v1 List's items may be of any kind
+			if kind != "List" {
+				def = listDefaults{kind: strings.TrimSuffix(kind, "List"), apiVersion: scalarField(n, "apiVersion")}
+			}
 			for _, item := range items.Content {
-				if item.Kind == yaml.MappingNode {
-					add(item)
+				if item = resolveAlias(item); item != nil && item.Kind == yaml.MappingNode {
+					add(item, def)
 				}
 			}
 			continue
 		}
-		add(n)
+		add(n, listDefaults{})
 	}
 	return docs, errs
 }
 
+// countNodes counts the nodes of the trees as written, without expanding
+// aliases.
+func countNodes(roots []*yaml.Node) int {
+	n := 0
+	stack := slices.Clone(roots)
+	for len(stack) > 0 {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if top == nil {
+			continue
+		}
+		n++
+		stack = append(stack, top.Content...)
+	}
+	return n
+}
+
+// listDefaults are what the items of a typed list (PodList) inherit.
+type listDefaults struct{ kind, apiVersion string }
+
 func newDocument(n *yaml.Node, index int) (Document, bool, error) {
+	budget := maxNodes
+	return newDocumentBudget(n, index, listDefaults{}, &budget)
+}
+
+func newDocumentBudget(n *yaml.Node, index int, def listDefaults, budget *int) (Document, bool, error) {
 	d := Document{
 		Index: index, Node: n,
 		Kind: scalarField(n, "kind"), APIVersion: scalarField(n, "apiVersion"),
 		StartLine: n.Line, EndLine: lastLine(n),
+	}
+	var inherited []*ast.Term
+	if d.Kind == "" && def.kind != "" && mapValue(n, "kind") == nil {
+		d.Kind = def.kind
+		inherited = append(inherited, ast.StringTerm("kind"), ast.StringTerm(d.Kind))
+	}
+	if d.APIVersion == "" && def.apiVersion != "" && mapValue(n, "apiVersion") == nil {
+		d.APIVersion = def.apiVersion
+		inherited = append(inherited, ast.StringTerm("apiVersion"), ast.StringTerm(d.APIVersion))
 	}
 	if d.Kind == "" || d.APIVersion == "" {
 		return d, false, nil
@@ -193,10 +326,14 @@ func newDocument(n *yaml.Node, index int) (Document, bool, error) {
 	if md := mapValue(n, "metadata"); md != nil {
 		d.Name, d.Namespace = scalarField(md, "name"), scalarField(md, "namespace")
 	}
-	budget := maxNodes
-	v, err := toValue(n, &budget, 0)
+	v, err := toValue(n, budget, 0)
 	if err != nil {
-		return d, true, &parseError{line: n.Line, msg: fmt.Sprintf("%s %q: %v", d.Kind, d.Name, err)}
+		return d, true, &parseError{line: n.Line, msg: fmt.Sprintf("%s %q: %v", d.Kind, d.Name, err), err: err}
+	}
+	if obj, ok := v.(ast.Object); ok {
+		for i := 0; i+1 < len(inherited); i += 2 {
+			obj.Insert(inherited[i], inherited[i+1])
+		}
 	}
 	d.Value = v
 	return d, true, nil
