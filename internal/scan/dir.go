@@ -124,7 +124,11 @@ func (d *Dir) Walk(ctx context.Context, fn WalkFunc) error {
 			rel = d.single
 		}
 		size := info.Size()
-		f := File{Path: rel, Size: size, read: func() ([]byte, error) { return d.read(p, size) }}
+		f := File{
+			Path: rel, Size: size,
+			read: func() ([]byte, error) { return d.read(p, size) },
+			head: func(n int) ([]byte, error) { return d.head(p, n) },
+		}
 		return fn(f)
 	})
 }
@@ -181,6 +185,15 @@ func (d *Dir) read(p string, size int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: over the %d byte limit (--max-file-size)", ErrTooLarge, d.opts.MaxFileSize)
 	}
 	return b, nil
+}
+
+func (d *Dir) head(p string, n int) ([]byte, error) {
+	f, err := d.fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, int64(n)))
 }
 
 func (d *Dir) skipDir(p, name string) bool {

@@ -21,6 +21,7 @@ type File struct {
 	// Size in bytes.
 	Size int64
 	read func() ([]byte, error)
+	head func(n int) ([]byte, error)
 }
 
 // NewFile makes a File from a reader function (for tests and in-memory targets).
@@ -30,6 +31,19 @@ func NewFile(path string, size int64, read func() ([]byte, error)) File {
 
 // Read returns the file's contents.
 func (f File) Read() ([]byte, error) { return f.read() }
+
+// Head returns at most the first n bytes, whatever the file's size: enough
+// to recognise a file by content without reading a large one whole.
+func (f File) Head(n int) ([]byte, error) {
+	if f.head != nil {
+		return f.head(n)
+	}
+	b, err := f.read()
+	if len(b) > n {
+		b = b[:n]
+	}
+	return b, err
+}
 
 // WalkFunc is called for every regular file of a target. Returning an error
 // stops the walk.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -121,11 +122,12 @@ func (a *helmAnalyzer) Analyze(ctx context.Context, f scan.File) ([]finding.Find
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	subdirs := subchartDirs(sources)
 	for _, name := range names {
 		if !isManifestTemplate(name) || strings.TrimSpace(rendered[name]) == "" {
 			continue
 		}
-		rel := strings.TrimPrefix(name, ch.Name()+"/")
+		rel := onDisk(strings.TrimPrefix(name, ch.Name()+"/"), subdirs)
 		p := path.Join(root, rel)
 		tmpl := sources[rel]
 		fs, err := a.eval.yamlFile(ctx, p, []byte(rendered[name]), tmpl, func(d Document) locator {
@@ -137,6 +139,44 @@ func (a *helmAnalyzer) Analyze(ctx context.Context, f scan.File) ([]finding.Find
 		out = append(out, fs...)
 	}
 	return out, nil
+}
+
+// subchartDirs maps a subchart's path by chart name, as Helm names rendered
+// templates ("charts/cache"), to its directory ("charts/redis-cache"): the
+// two differ when a subchart's directory is not named after the chart.
+func subchartDirs(sources map[string][]byte) map[string]string {
+	dirs := map[string]string{}
+	for p, data := range sources {
+		dir, base := path.Split(p)
+		dir = strings.TrimSuffix(dir, "/")
+		parent, sub := path.Split(dir)
+		if base != "Chart.yaml" || path.Base(parent) != "charts" || sub == "" {
+			continue
+		}
+		var meta struct {
+			Name string `yaml:"name"`
+		}
+		if yaml.Unmarshal(data, &meta) == nil && meta.Name != "" {
+			dirs[parent+meta.Name] = dir
+		}
+	}
+	return dirs
+}
+
+// onDisk rewrites every charts/<name> step of a rendered template path to
+// the subchart's directory.
+func onDisk(rel string, dirs map[string]string) string {
+	segs := strings.Split(rel, "/")
+	for i := 0; i+1 < len(segs); i++ {
+		if segs[i] != "charts" {
+			continue
+		}
+		key := strings.Join(segs[:i+2], "/")
+		if dir, ok := dirs[key]; ok {
+			segs[i+1] = path.Base(dir)
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // render merges the user's values over the chart's and renders every
@@ -188,8 +228,11 @@ func isManifestTemplate(name string) bool {
 	return false
 }
 
-// templateErr finds "template: chart/templates/x.yaml:12:3:" in Helm errors.
-var templateErr = regexp.MustCompile(`template: ([^:\s]+):(\d+)`)
+// templateErr finds the template and line in Helm's errors: "template:
+// chart/templates/x.yaml:12:3: ...", "parse error at (chart/templates/x.yaml:7):
+// ..." and "execution error at (chart/templates/x.yaml:9:4): ..." (fail,
+// required).
+var templateErr = regexp.MustCompile(`(?:template: |error at \()([^:\s()]+):(\d+)`)
 
 func templateErrorLocation(err error, chartName, root string) (string, int) {
 	m := templateErr.FindStringSubmatch(err.Error())
@@ -212,7 +255,7 @@ func templateLocator(tmpl []byte, d Document) locator {
 	for i, l := range lines {
 		if strings.TrimSpace(l) == "kind: "+d.Kind || strings.TrimSpace(l) == "kind: \""+d.Kind+"\"" {
 			start = i
-			if seen == d.Index {
+			if seen == d.KindIndex {
 				break
 			}
 			seen++

@@ -219,7 +219,6 @@ func TestHelmTemplateErrors(t *testing.T) {
 		wantPath string
 		wantLine int
 		wantMsg  string
-		bug      string
 	}{
 		{
 			name: "execution error",
@@ -243,7 +242,6 @@ func TestHelmTemplateErrors(t *testing.T) {
 				"c/templates/cm.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"c.check\" . }}\n",
 			},
 			wantPath: "c/templates/cm.yaml", wantLine: 4, wantMsg: "set .Values.x",
-			bug: "helm.go templateErr does not match \"execution error at (file:line:col)\" (fail, required): the error lands on Chart.yaml without a line",
 		},
 		{
 			name: "required value",
@@ -251,7 +249,6 @@ func TestHelmTemplateErrors(t *testing.T) {
 				"c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: {{ required \"k is required\" .Values.k }}\n",
 			},
 			wantPath: "c/templates/cm.yaml", wantLine: 6, wantMsg: "k is required",
-			bug: "helm.go templateErr does not match \"execution error at (file:line:col)\" (fail, required): the error lands on Chart.yaml without a line",
 		},
 		{
 			name: "template parse error",
@@ -259,14 +256,10 @@ func TestHelmTemplateErrors(t *testing.T) {
 				"c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ nofunc }}\n",
 			},
 			wantPath: "c/templates/cm.yaml", wantLine: 4, wantMsg: "nofunc",
-			bug: "helm.go templateErr does not match \"parse error at (file:line)\": the error lands on Chart.yaml without a line",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.bug != "" {
-				knownBug(t, tt.bug)
-			}
 			files := map[string]string{"c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n"}
 			for k, v := range tt.files {
 				files[k] = v
@@ -350,7 +343,6 @@ func TestHelmInlineIgnore(t *testing.T) {
 // Several documents of one kind in one template, after a document of
 // another kind: each must point at its own lines.
 func TestHelmSeveralDocumentsOfOneKind(t *testing.T) {
-	knownBug(t, "helm.go templateLocator compares d.Index (position among all documents of the template) with the count of earlier documents of the same kind")
 	deployment := func(name string) string {
 		return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n        - name: c\n          image: busybox:1.36\n"
 	}
@@ -371,7 +363,6 @@ func TestHelmSeveralDocumentsOfOneKind(t *testing.T) {
 
 // A subchart's directory under charts/ need not have the chart's name.
 func TestHelmSubchartDirectoryName(t *testing.T) {
-	knownBug(t, "helm.go maps rendered names (which use the subchart's Chart.yaml name) to paths as if they were directory names")
 	files := map[string]string{}
 	for p, c := range webChart() {
 		files[strings.Replace(p, "web/charts/cache/", "web/charts/redis-cache/", 1)] = c

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -83,6 +84,10 @@ func (a *kustomizeAnalyzer) Prepare(ctx context.Context, t scan.Target, files []
 	if err != nil {
 		return nil, err
 	}
+	// inside() resolves links, so the root must be resolved too.
+	if root, err = filepath.EvalSymlinks(root); err != nil {
+		return nil, err
+	}
 	fsys := &confinedFS{FileSystem: filesys.MakeFsOnDisk(), root: root}
 	k := krusty.MakeKustomizer(&krusty.Options{
 		LoadRestrictions: types.LoadRestrictionsRootOnly,
@@ -96,6 +101,15 @@ func (a *kustomizeAnalyzer) Prepare(ctx context.Context, t scan.Target, files []
 			return nil, err
 		}
 		dir := path.Dir(kf)
+		// Refuse remote references before kustomize sees them: it would
+		// fetch them, and it reports a failed read of a kustomization only
+		// as "unable to find one of kustomization.yaml...".
+		if src, err := a.files[kf].Read(); err == nil {
+			if err := checkRemote(kf, src); err != nil {
+				a.builds[kf] = &kustomizeBuild{err: err}
+				continue
+			}
+		}
 		// The files beside a kustomization (patches, generator inputs) are
 		// its inputs, not manifests of their own.
 		for p := range a.files {
@@ -387,16 +401,8 @@ func withOriginAnnotations(p string, src []byte) ([]byte, error) {
 	if root.Kind != yaml.MappingNode {
 		return src, nil
 	}
-	for _, key := range []string{"resources", "bases", "components"} {
-		list := mapValue(root, key)
-		if list == nil || list.Kind != yaml.SequenceNode {
-			continue
-		}
-		for _, item := range list.Content {
-			if isRemote(item.Value) {
-				return nil, fmt.Errorf("%s:%d: remote %s %q is not fetched: the scanner stays offline; build it with kustomize and scan the output", p, item.Line, key, item.Value)
-			}
-		}
+	if err := remoteIn(p, root); err != nil {
+		return nil, err
 	}
 	bm := mapValue(root, "buildMetadata")
 	if bm == nil {
@@ -416,11 +422,77 @@ func withOriginAnnotations(p string, src []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// checkRemote parses a kustomization and refuses remote references.
+func checkRemote(p string, src []byte) error {
+	var n yaml.Node
+	if err := yaml.Unmarshal(src, &n); err != nil || n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+		return nil // kustomize reports the syntax error itself
+	}
+	return remoteIn(p, n.Content[0])
+}
+
+// remoteIn refuses any reference the scanner would have to fetch: entries of
+// resources, bases and components that name a repository, and any URL
+// anywhere (kustomize also fetches patch paths and generator files).
+func remoteIn(p string, root *yaml.Node) error {
+	for _, key := range []string{"resources", "bases", "components"} {
+		list := mapValue(root, key)
+		if list == nil || list.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, item := range list.Content {
+			if isRemote(item.Value) {
+				return remoteError(p, item, key)
+			}
+		}
+	}
+	var err error
+	var walk func(n *yaml.Node, key string)
+	walk = func(n *yaml.Node, key string) {
+		if n == nil || err != nil {
+			return
+		}
+		if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "://") {
+			err = remoteError(p, n, key)
+			return
+		}
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				key = c.Value
+				continue
+			}
+			walk(c, key)
+		}
+	}
+	walk(root, "")
+	return err
+}
+
+func remoteError(p string, n *yaml.Node, key string) error {
+	return &remoteRefError{line: n.Line, msg: fmt.Sprintf("%s:%d: remote %s %q is not fetched: the scanner stays offline; build it with kustomize and scan the output", p, n.Line, key, n.Value)}
+}
+
+// remoteRefError is a refused remote reference; its message already names
+// the file and line.
+type remoteRefError struct {
+	line int
+	msg  string
+}
+
+func (e *remoteRefError) Error() string { return e.msg }
+
+// Line implements scan.LineError.
+func (e *remoteRefError) Line() int { return e.line }
+
+// scpLike matches git's scp-style addresses: user@host:org/repo.
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:`)
+
 func isRemote(s string) bool {
-	for _, p := range []string{"://", "git@", "github.com/", "gitlab.com/", "bitbucket.org/", "?ref=", ".git//"} {
-		if strings.Contains(s, p) {
+	l := strings.ToLower(s)
+	for _, p := range []string{"://", "github.com/", "gitlab.com/", "bitbucket.org/", "?ref=", ".git//", "?version=", "?timeout="} {
+		if strings.Contains(l, p) {
 			return true
 		}
 	}
-	return false
+	return scpLike.MatchString(s)
 }

@@ -101,7 +101,6 @@ func TestKustomizeOverlay(t *testing.T) {
 // The scan root may be given through a symbolic link (on macOS, every
 // temporary directory is under the /var → /private/var link).
 func TestKustomizeSymlinkedRoot(t *testing.T) {
-	knownBug(t, "kustomize.go Prepare makes confinedFS.root with filepath.Abs but not EvalSymlinks, while inside() resolves links: every read is outside the root")
 	parent := t.TempDir()
 	root := writeTree(t, filepath.Join(parent, "real"), baseAndOverlay())
 	link := filepath.Join(parent, "link")
@@ -194,7 +193,6 @@ func TestKustomizeRemoteResources(t *testing.T) {
 	tests := []struct {
 		name string
 		kust string
-		bug  string
 	}{
 		{name: "github shorthand", kust: "resources:\n- github.com/x/y?ref=v1\n"},
 		{name: "https git", kust: "resources:\n- https://github.com/x/y//deploy?ref=v1\n"},
@@ -202,14 +200,11 @@ func TestKustomizeRemoteResources(t *testing.T) {
 		{name: "bases", kust: "bases:\n- https://gitlab.com/x/y.git//base\n"},
 		{name: "components", kust: "components:\n- ssh://git@example.com/x/y.git\n"},
 		{name: "http resource on loopback", kust: "resources:\n- " + url + "/pod.yaml\n"},
-		{name: "patch on loopback", kust: "resources:\n- pod.yaml\npatches:\n- path: " + url + "/patch.yaml\n", bug: "kustomize.go checks only resources/bases/components for remote references; kustomize fetches patch paths over HTTP"},
-		{name: "generator file on loopback", kust: "resources:\n- pod.yaml\nconfigMapGenerator:\n- name: c\n  files:\n  - " + url + "/f.txt\n", bug: "kustomize.go checks only resources/bases/components; kustomize fetches generator files over HTTP"},
+		{name: "patch on loopback", kust: "resources:\n- pod.yaml\npatches:\n- path: " + url + "/patch.yaml\n"},
+		{name: "generator file on loopback", kust: "resources:\n- pod.yaml\nconfigMapGenerator:\n- name: c\n  files:\n  - " + url + "/f.txt\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.bug != "" {
-				knownBug(t, tt.bug)
-			}
 			before := requests.Load()
 			root := writeTree(t, t.TempDir(), map[string]string{
 				"app/kustomization.yaml": tt.kust,
@@ -234,7 +229,6 @@ func TestKustomizeRemoteResources(t *testing.T) {
 
 // The error must say why the build failed: the remote base is not fetched.
 func TestKustomizeRemoteResourceMessage(t *testing.T) {
-	knownBug(t, "kustomize swallows confinedFS.ReadFile's error when it loads the kustomization file and reports \"unable to find one of 'kustomization.yaml'...\"")
 	root := writeTree(t, t.TempDir(), map[string]string{
 		"app/kustomization.yaml": "resources:\n- github.com/x/y?ref=v1\n",
 	})
@@ -300,7 +294,6 @@ func TestIsRemote(t *testing.T) {
 	tests := []struct {
 		ref  string
 		want bool
-		bug  string
 	}{
 		{ref: "../base", want: false},
 		{ref: "deployment.yaml", want: false},
@@ -314,14 +307,11 @@ func TestIsRemote(t *testing.T) {
 		{ref: "bitbucket.org/org/repo", want: true},
 		{ref: "example.com/org/repo.git//deploy", want: true},
 		{ref: "file:///etc/kubernetes", want: true},
-		{ref: "GitHub.com/org/repo", want: true, bug: "kustomize matches github.com case-insensitively, isRemote does not"},
-		{ref: "deploy@git.example.com:org/repo.git", want: true, bug: "scp-style URLs with a user other than git are remote for kustomize"},
+		{ref: "GitHub.com/org/repo", want: true},
+		{ref: "deploy@git.example.com:org/repo.git", want: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
-			if tt.bug != "" {
-				knownBug(t, tt.bug)
-			}
 			if got := isRemote(tt.ref); got != tt.want {
 				t.Errorf("isRemote(%q) = %v, want %v", tt.ref, got, tt.want)
 			}

@@ -164,13 +164,21 @@ func (a *dockerfileAnalyzer) Match(p string, d fs.DirEntry) bool {
 	return path.Ext(p) == "" && !strings.HasPrefix(path.Base(p), ".")
 }
 
+// sniffSize is how much of an extensionless file is read to recognise a
+// Dockerfile: binaries and data files must not be read whole (or reported
+// as too large) just to find they are not Dockerfiles.
+const sniffSize = 8 << 10
+
 func (a *dockerfileAnalyzer) Analyze(ctx context.Context, f scan.File) ([]finding.Finding, error) {
+	if !isDockerfileName(f.Path) {
+		head, err := f.Head(sniffSize)
+		if err != nil || !looksLikeDockerfile(head) {
+			return nil, nil //nolint:nilerr // an unreadable non-Dockerfile is not ours to report
+		}
+	}
 	src, err := f.Read()
 	if err != nil {
 		return nil, err
-	}
-	if !isDockerfileName(f.Path) && !looksLikeDockerfile(src) {
-		return nil, nil
 	}
 	df, err := parseDockerfile(src)
 	if err != nil {

@@ -141,16 +141,6 @@ func errorsOf(fs []finding.Finding) []finding.Finding {
 	return out
 }
 
-// knownBug skips a test of a bug that is reported but not fixed yet, unless
-// RAMPART_KNOWN_BUGS=1: then it runs and fails until the bug is fixed, and
-// the skip can go.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("RAMPART_KNOWN_BUGS") == "" {
-		t.Skipf("known bug: %s (RAMPART_KNOWN_BUGS=1 runs this test)", what)
-	}
-}
-
 func TestScannerKinds(t *testing.T) {
 	root := writeTree(t, t.TempDir(), map[string]string{
 		"k8s/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: yaml\nspec:\n  hostPID: true\n",
@@ -368,7 +358,6 @@ func TestScannerMaxFileSize(t *testing.T) {
 // An executable or other large file without an extension is not a
 // Dockerfile; it must not be read (or reported as too large) just to sniff it.
 func TestScannerLargeBinaryWithoutExtension(t *testing.T) {
-	knownBug(t, "scanner.go dockerfileAnalyzer.Match claims every extensionless file and Analyze reads it whole: a large binary gives a file-too-large error finding")
 	root := writeTree(t, t.TempDir(), map[string]string{"bin/tool": strings.Repeat("\x00", 500)})
 	if fs := runScan(t, root, scanOpts{dir: scan.DirOptions{MaxFileSize: 200}}); len(fs) != 0 {
 		t.Errorf("findings %v, want none", hits(fs))

@@ -45,7 +45,10 @@ func (e *parseError) Unwrap() error { return e.err }
 // Document is one Kubernetes object read from a file.
 type Document struct {
 	// Index counts documents in the file from 0 (List items count each).
-	Index                             int
+	Index int
+	// KindIndex counts the file's earlier documents of the same kind; Helm's
+	// template locator uses it to find the document's own "kind:" line.
+	KindIndex                         int
 	Node                              *yaml.Node // the object's mapping node; lines are file lines
 	Value                             ast.Value  // the object as policy input
 	Kind, APIVersion, Name, Namespace string
@@ -241,6 +244,7 @@ func kubernetesDocuments(nodes []*yaml.Node) ([]Document, []error) {
 	var docs []Document
 	var errs []error
 	budget := maxNodes + countNodes(nodes)
+	kinds := map[string]int{}
 	add := func(n *yaml.Node, def listDefaults) {
 		d, isK8s, err := newDocumentBudget(n, len(docs), def, &budget)
 		if err != nil {
@@ -248,6 +252,8 @@ func kubernetesDocuments(nodes []*yaml.Node) ([]Document, []error) {
 			return
 		}
 		if isK8s {
+			d.KindIndex = kinds[d.Kind]
+			kinds[d.Kind]++
 			docs = append(docs, d)
 		}
 	}
