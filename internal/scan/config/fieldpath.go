@@ -136,8 +136,11 @@ func lastLine(n *yaml.Node) int {
 		}
 		return n.Line + strings.Count(content, "\n") + 1
 	}
-	for _, c := range n.Content {
-		if l := lastLine(c); l > last {
+	// Children come in document order, so the subtree ends where its last
+	// child ends: following only that child keeps this O(depth), which
+	// matters because every finding asks for its field's end line.
+	if len(n.Content) > 0 {
+		if l := lastLine(n.Content[len(n.Content)-1]); l > last {
 			last = l
 		}
 	}
