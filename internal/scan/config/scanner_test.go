@@ -56,10 +56,9 @@ func writeTree(t testing.TB, dir string, files map[string]string) string {
 
 // scanOpts configures runScan.
 type scanOpts struct {
-	eng  *policy.Engine
-	cfg  Options
-	dir  scan.DirOptions
-	root string // scan this instead of the tree's root
+	eng *policy.Engine
+	cfg Options
+	dir scan.DirOptions
 }
 
 // runScan scans root with the whole scanner, as `rampart scan` does.
