@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/rampart-sec/rampart/internal/finding"
 )
@@ -32,17 +35,40 @@ func writeJSON(w io.Writer, r *Report) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(before)
 	bw.WriteString(`"findings": [`)
-	var elem bytes.Buffer
-	for i, f := range r.Findings {
-		elem.Reset()
-		if err := encode(&elem, f, "    ", "  "); err != nil {
-			return fmt.Errorf("encode finding %s: %w", f.RuleID, err)
+	// Findings are encoded in parallel, a batch at a time, and written in
+	// order: encoding is most of the cost of a large report, and a batch
+	// bounds the memory it holds.
+	const batch = 2048
+	workers := runtime.GOMAXPROCS(0)
+	encoded := make([][]byte, batch)
+	for start := 0; start < len(r.Findings); start += batch {
+		fs := r.Findings[start:min(start+batch, len(r.Findings))]
+		var wg sync.WaitGroup
+		errs := make([]error, workers)
+		for wk := range workers {
+			wg.Go(func() {
+				var buf bytes.Buffer
+				for i := wk; i < len(fs); i += workers {
+					buf.Reset()
+					if err := encode(&buf, fs[i], "    ", "  "); err != nil {
+						errs[wk] = fmt.Errorf("encode finding %s: %w", fs[i].RuleID, err)
+						return
+					}
+					encoded[i] = append(encoded[i][:0], bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+				}
+			})
 		}
-		if i > 0 {
-			bw.WriteString(",")
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
-		bw.WriteString("\n    ")
-		bw.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
+		for i := range fs {
+			if start+i > 0 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n    ")
+			bw.Write(encoded[i])
+		}
 	}
 	bw.WriteString("\n  ]")
 	bw.Write(after)
