@@ -19,9 +19,9 @@ func BenchmarkWriteJSON(b *testing.B) {
 			RuleID: "k8s-pss-privileged", Kind: finding.KindMisconfiguration, Severity: finding.SeverityHigh,
 			Layer: finding.LayerCluster, Title: "Privileged container", Message: fmt.Sprintf("container %q is privileged", "app"),
 			Description: desc, Remediation: desc, Controls: []string{"pss-baseline:privileged", "cis-k8s-1.10:5.2.2"},
-			References: []string{"https://kubernetes.io/docs/concepts/security/pod-security-standards/"},
-			Resource:   &finding.Resource{Kind: "Deployment", Namespace: "ns", Name: fmt.Sprintf("app-%d", i)},
-			Location:   finding.Location{Path: fmt.Sprintf("ns-%02d/app-%04d.yaml", i%20, i/10), StartLine: i%300 + 1, EndLine: i%300 + 1, Field: "spec.template.spec.containers[0].securityContext.privileged"},
+			References:  []string{"https://kubernetes.io/docs/concepts/security/pod-security-standards/"},
+			Resource:    &finding.Resource{Kind: "Deployment", Namespace: "ns", Name: fmt.Sprintf("app-%d", i)},
+			Location:    finding.Location{Path: fmt.Sprintf("ns-%02d/app-%04d.yaml", i%20, i/10), StartLine: i%300 + 1, EndLine: i%300 + 1, Field: "spec.template.spec.containers[0].securityContext.privileged"},
 			Fingerprint: "0123456789abcdef",
 		}
 	}

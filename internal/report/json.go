@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -44,24 +42,14 @@ func writeJSON(w io.Writer, r *Report) error {
 	for start := 0; start < len(r.Findings); start += batch {
 		fs := r.Findings[start:min(start+batch, len(r.Findings))]
 		var wg sync.WaitGroup
-		errs := make([]error, workers)
 		for wk := range workers {
 			wg.Go(func() {
-				var buf bytes.Buffer
 				for i := wk; i < len(fs); i += workers {
-					buf.Reset()
-					if err := encode(&buf, fs[i], "    ", "  "); err != nil {
-						errs[wk] = fmt.Errorf("encode finding %s: %w", fs[i].RuleID, err)
-						return
-					}
-					encoded[i] = append(encoded[i][:0], bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+					encoded[i] = appendFinding(encoded[i][:0], &fs[i])
 				}
 			})
 		}
 		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
 		for i := range fs {
 			if start+i > 0 {
 				bw.WriteString(",")

@@ -1,0 +1,184 @@
+package report
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/rampart-sec/rampart/internal/finding"
+)
+
+// appendFinding appends f as encoding/json would with SetEscapeHTML(false)
+// and SetIndent("    ", "  "), without reflection: a large scan writes a
+// hundred thousand findings and reflection-based encoding was most of the
+// report's cost. TestAppendFindingMatchesEncodingJSON keeps the two equal,
+// field for field, so a field added to finding.Finding must be added here.
+func appendFinding(b []byte, f *finding.Finding) []byte {
+	const in1, in2, in3 = "\n      ", "\n        ", "\n      }"
+	b = append(b, '{')
+	b = appendKey(b, in1, "rule_id", true)
+	b = appendString(b, f.RuleID)
+	b = appendKey(b, in1, "kind", false)
+	b = appendString(b, string(f.Kind))
+	b = appendKey(b, in1, "severity", false)
+	b = appendString(b, f.Severity.String())
+	if f.Layer != "" {
+		b = appendKey(b, in1, "layer", false)
+		b = appendString(b, string(f.Layer))
+	}
+	b = appendKey(b, in1, "title", false)
+	b = appendString(b, f.Title)
+	b = appendKey(b, in1, "message", false)
+	b = appendString(b, f.Message)
+	if f.Description != "" {
+		b = appendKey(b, in1, "description", false)
+		b = appendString(b, f.Description)
+	}
+	if f.Remediation != "" {
+		b = appendKey(b, in1, "remediation", false)
+		b = appendString(b, f.Remediation)
+	}
+	b = appendKey(b, in1, "controls", false)
+	b = appendStrings(b, f.Controls, in2, "\n      ]")
+	if len(f.References) > 0 {
+		b = appendKey(b, in1, "references", false)
+		b = appendStrings(b, f.References, in2, "\n      ]")
+	}
+	if f.Resource != nil {
+		b = appendKey(b, in1, "resource", false)
+		b = append(b, '{')
+		first := true
+		for _, kv := range [...][2]string{{"kind", f.Resource.Kind}, {"namespace", f.Resource.Namespace}, {"name", f.Resource.Name}} {
+			if kv[1] != "" {
+				b = appendKey(b, in2, kv[0], first)
+				b = appendString(b, kv[1])
+				first = false
+			}
+		}
+		if first {
+			b = append(b, '}')
+		} else {
+			b = append(b, in3...)
+		}
+	}
+	b = appendKey(b, in1, "location", false)
+	b = append(b, '{')
+	b = appendKey(b, in2, "path", true)
+	b = appendString(b, f.Location.Path)
+	if f.Location.StartLine != 0 {
+		b = appendKey(b, in2, "start_line", false)
+		b = strconv.AppendInt(b, int64(f.Location.StartLine), 10)
+	}
+	if f.Location.EndLine != 0 {
+		b = appendKey(b, in2, "end_line", false)
+		b = strconv.AppendInt(b, int64(f.Location.EndLine), 10)
+	}
+	if f.Location.Field != "" {
+		b = appendKey(b, in2, "field", false)
+		b = appendString(b, f.Location.Field)
+	}
+	b = append(b, in3...)
+	b = appendKey(b, in1, "fingerprint", false)
+	b = appendString(b, f.Fingerprint)
+	if f.Suppressed {
+		b = appendKey(b, in1, "suppressed", false)
+		b = append(b, "true"...)
+	}
+	if s := f.Suppression; s != nil {
+		b = appendKey(b, in1, "suppression", false)
+		b = append(b, '{')
+		b = appendKey(b, in2, "source", true)
+		b = appendString(b, s.Source)
+		if s.Reason != "" {
+			b = appendKey(b, in2, "reason", false)
+			b = appendString(b, s.Reason)
+		}
+		if s.Expires != "" {
+			b = appendKey(b, in2, "expires", false)
+			b = appendString(b, s.Expires)
+		}
+		b = append(b, in3...)
+	}
+	return append(b, "\n    }"...)
+}
+
+func appendKey(b []byte, indent, key string, first bool) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, indent...)
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, `": `...)
+}
+
+// appendStrings writes a list: null when nil, [] when empty.
+func appendStrings(b []byte, ss []string, indent, closing string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	if len(ss) == 0 {
+		return append(b, "[]"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, indent...)
+		b = appendString(b, s)
+	}
+	return append(b, closing...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s as encoding/json does without HTML escaping:
+// control characters as \n, \r, \t or \u00XX, invalid UTF-8 as \ufffd, and
+// U+2028 and U+2029 escaped for JavaScript.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
