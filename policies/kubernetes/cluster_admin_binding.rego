@@ -23,10 +23,10 @@ deny contains res if {
 	some i, subject in input.subjects
 	not rbac.broad_subject(subject) # reported by k8s-cluster-admin-broad-subject
 	not system_masters(subject)
-	res := k8s.result(
-		sprintf("%s %q grants cluster-admin%s to %s", [input.kind, k8s.name, rbac.binding_scope, describe(subject)]),
-		sprintf("subjects[%d]", [i]),
-	)
+	res := {
+		"msg": sprintf("%s %q grants cluster-admin%s to %s", [input.kind, k8s.name, rbac.binding_scope, describe(subject)]),
+		"field": sprintf("subjects[%d]", [i]),
+	}
 }
 
 system_masters(subject) if {

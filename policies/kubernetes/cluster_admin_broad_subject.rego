@@ -22,8 +22,8 @@ deny contains res if {
 	rbac.cluster_admin_binding
 	some i, subject in input.subjects
 	who := rbac.broad_subject(subject)
-	res := k8s.result(
-		sprintf("%s %q grants cluster-admin%s to %s %q, that is to %s", [input.kind, k8s.name, rbac.binding_scope, lower(object.get(subject, "kind", "subject")), subject.name, who]),
-		sprintf("subjects[%d]", [i]),
-	)
+	res := {
+		"msg": sprintf("%s %q grants cluster-admin%s to %s %q, that is to %s", [input.kind, k8s.name, rbac.binding_scope, lower(object.get(subject, "kind", "subject")), subject.name, who]),
+		"field": sprintf("subjects[%d]", [i]),
+	}
 }

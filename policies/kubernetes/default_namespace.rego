@@ -32,8 +32,8 @@ namespaced_kinds := k8s.workload_kinds | {
 deny contains res if {
 	namespaced_kinds[input.kind]
 	k8s.namespace == "default"
-	res := k8s.result(
-		sprintf("%s %q is in the default namespace", [input.kind, k8s.name]),
-		"metadata.namespace",
-	)
+	res := {
+		"msg": sprintf("%s %q is in the default namespace", [input.kind, k8s.name]),
+		"field": "metadata.namespace",
+	}
 }

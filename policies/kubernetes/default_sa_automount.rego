@@ -20,10 +20,10 @@ deny contains res if {
 	input.kind == "ServiceAccount"
 	k8s.name == "default"
 	not input.automountServiceAccountToken == false
-	res := k8s.result(
-		sprintf("default ServiceAccount%s %s", [k8s.in_namespace, problem]),
-		anchor,
-	)
+	res := {
+		"msg": sprintf("default ServiceAccount%s %s", [k8s.in_namespace, problem]),
+		"field": anchor,
+	}
 }
 
 problem := sprintf("sets automountServiceAccountToken to %v", [input.automountServiceAccountToken]) if {

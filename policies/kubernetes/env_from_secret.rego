@@ -21,10 +21,10 @@ deny contains res if {
 	some i, env in c.container.env
 	ref := env.valueFrom.secretKeyRef
 	is_object(ref)
-	res := k8s.result(
-		sprintf("%s %q: %s %q reads %s from key %q of Secret %q through an environment variable", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), object.get(env, "name", ""), object.get(ref, "key", ""), object.get(ref, "name", "")]),
-		k8s.field(c.path, sprintf("env[%d].valueFrom.secretKeyRef", [i])),
-	)
+	res := {
+		"msg": sprintf("%s %q: %s %q reads %s from key %q of Secret %q through an environment variable", [input.kind, k8s.name, c.label, c.name, object.get(env, "name", ""), object.get(ref, "key", ""), object.get(ref, "name", "")]),
+		"field": sprintf("%s.env[%d].valueFrom.secretKeyRef", [c.path, i]),
+	}
 }
 
 deny contains res if {
@@ -32,8 +32,8 @@ deny contains res if {
 	some i, source in c.container.envFrom
 	ref := source.secretRef
 	is_object(ref)
-	res := k8s.result(
-		sprintf("%s %q: %s %q loads every key of Secret %q as environment variables", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), object.get(ref, "name", "")]),
-		k8s.field(c.path, sprintf("envFrom[%d].secretRef", [i])),
-	)
+	res := {
+		"msg": sprintf("%s %q: %s %q loads every key of Secret %q as environment variables", [input.kind, k8s.name, c.label, c.name, object.get(ref, "name", "")]),
+		"field": sprintf("%s.envFrom[%d].secretRef", [c.path, i]),
+	}
 }

@@ -17,20 +17,22 @@ import data.lib.kubernetes as k8s
 
 deny contains res if {
 	some c in k8s.containers
-	image := object.get(c.container, "image", "")
+	image := c.container.image
 	is_string(image)
-	trim_space(image) != ""
 	not contains(image, "@")
-	problem := tag_problem(tag(trim_space(image)))
-	res := k8s.result(
-		sprintf("%s %q: %s %q uses image %q %s", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), image, problem]),
-		k8s.field(c.path, "image"),
-	)
+	trimmed := trim_space(image)
+	trimmed != ""
+	problem := tag_problems[tag(trimmed)]
+	res := {
+		"msg": sprintf("%s %q: %s %q uses image %q %s", [input.kind, k8s.name, c.label, c.name, image, problem]),
+		"field": concat(".", [c.path, "image"]),
+	}
 }
 
-tag_problem("") := "without a tag (resolves to latest)"
-
-tag_problem("latest") := "with the mutable tag latest"
+tag_problems := {
+	"": "without a tag (resolves to latest)",
+	"latest": "with the mutable tag latest",
+}
 
 # The tag is what follows ":" in the last path component, so a registry port
 # (registry:5000/app) is not mistaken for a tag.

@@ -38,10 +38,10 @@ deny contains res if {
 	is_object(input.spec)
 	not lb_certificate
 	count(tls) == 0
-	res := k8s.result(
-		sprintf("Ingress %q has no spec.tls, so %s served over plain HTTP", [k8s.name, hosts_phrase]),
-		anchor,
-	)
+	res := {
+		"msg": sprintf("Ingress %q has no spec.tls, so %s served over plain HTTP", [k8s.name, hosts_phrase]),
+		"field": anchor,
+	}
 }
 
 # An Ingress that lists TLS hosts but leaves some rule hosts out.
@@ -57,10 +57,10 @@ deny contains res if {
 	is_string(host)
 	host != ""
 	not covered(host)
-	res := k8s.result(
-		sprintf("Ingress %q routes host %q, which no spec.tls entry covers, so it is served over plain HTTP", [k8s.name, host]),
-		sprintf("spec.rules[%d].host", [i]),
-	)
+	res := {
+		"msg": sprintf("Ingress %q routes host %q, which no spec.tls entry covers, so it is served over plain HTTP", [k8s.name, host]),
+		"field": sprintf("spec.rules[%d].host", [i]),
+	}
 }
 
 anchor := "spec.tls" if "tls" in object.keys(input.spec)

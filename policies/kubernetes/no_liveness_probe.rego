@@ -17,8 +17,8 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	some c in k8s.long_running_containers
 	not is_object(object.get(c.container, "livenessProbe", null))
-	res := k8s.result(
-		sprintf("%s %q: container %q has no livenessProbe", [input.kind, k8s.name, object.get(c.container, "name", "")]),
-		c.path,
-	)
+	res := {
+		"msg": sprintf("%s %q: container %q has no livenessProbe", [input.kind, k8s.name, c.name]),
+		"field": c.path,
+	}
 }

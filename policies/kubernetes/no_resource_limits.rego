@@ -18,13 +18,15 @@ import data.lib.kubernetes as k8s
 
 kinds := ["cpu", "memory"]
 
+# Values of a resource quantity that count as not set (k8s.has_quantity); absent ones read as null.
+unset := {null, ""}
+
 deny contains res if {
 	some c in k8s.app_containers
-	limits := k8s.object_at(c.container, ["resources", "limits"])
-	missing := [r | some r in kinds; not k8s.has_quantity(limits, r)]
+	missing := [r | some r in kinds; object.get(c.container, ["resources", "limits", r], null) in unset]
 	count(missing) > 0
-	res := k8s.result(
-		sprintf("%s %q: %s %q has no %s limit (resources.limits)", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), concat(" or ", missing)]),
-		k8s.resources_field(c, "limits"),
-	)
+	res := {
+		"msg": sprintf("%s %q: %s %q has no %s limit (resources.limits)", [input.kind, k8s.name, c.label, c.name, concat(" or ", missing)]),
+		"field": k8s.resources_field(c, "limits"),
+	}
 }

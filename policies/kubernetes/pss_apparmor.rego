@@ -22,20 +22,20 @@ annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 # A pod or container profile with a type other than RuntimeDefault or Localhost.
 deny contains res if {
 	some p in k8s.disallowed_profiles("appArmorProfile")
-	res := k8s.result(
-		sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
-		p.field,
-	)
+	res := {
+		"msg": sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
+		"field": p.field,
+	}
 }
 
 deny contains res if {
 	some key, value in k8s.pod_annotations
 	startswith(key, annotation_prefix)
 	not allowed_annotation_value(value)
-	res := k8s.result(
-		sprintf("%s %q sets AppArmor annotation %s to %q; only runtime/default or localhost/<profile> are allowed", [input.kind, k8s.name, key, value]),
-		sprintf("%s.annotations[%q]", [k8s.pod_metadata_path, key]),
-	)
+	res := {
+		"msg": sprintf("%s %q sets AppArmor annotation %s to %q; only runtime/default or localhost/<profile> are allowed", [input.kind, k8s.name, key, value]),
+		"field": sprintf("%s.annotations[%q]", [k8s.pod_metadata_path, key]),
+	}
 }
 
 allowed_annotation_value(value) if value == null

@@ -39,8 +39,8 @@ deny contains res if {
 	some c in k8s.containers
 	some i, capability in c.container.securityContext.capabilities.add
 	not allowed[capability]
-	res := k8s.result(
-		sprintf("%s %q adds capability %v, which is not in the baseline's default set", [k8s.container_label(c), object.get(c.container, "name", ""), capability]),
-		k8s.field(c.path, sprintf("securityContext.capabilities.add[%d]", [i])),
-	)
+	res := {
+		"msg": sprintf("%s adds capability %v, which is not in the baseline's default set", [c.owner, capability]),
+		"field": sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i]),
+	}
 }

@@ -21,8 +21,8 @@ import data.lib.kubernetes as k8s
 # A pod or container profile with a type other than RuntimeDefault or Localhost.
 deny contains res if {
 	some p in k8s.disallowed_profiles("seccompProfile")
-	res := k8s.result(
-		sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
-		p.field,
-	)
+	res := {
+		"msg": sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
+		"field": p.field,
+	}
 }

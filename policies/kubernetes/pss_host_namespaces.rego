@@ -29,8 +29,8 @@ namespaces := {
 deny contains res if {
 	some key, what in namespaces
 	k8s.pod_spec[key] == true
-	res := k8s.result(
-		sprintf("%s %q sets %s=true and shares the node's %s namespace", [input.kind, k8s.name, key, what]),
-		k8s.field(k8s.pod_spec_path, key),
-	)
+	res := {
+		"msg": sprintf("%s %q sets %s=true and shares the node's %s namespace", [input.kind, k8s.name, key, what]),
+		"field": k8s.field(k8s.pod_spec_path, key),
+	}
 }

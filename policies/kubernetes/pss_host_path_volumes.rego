@@ -20,8 +20,8 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	some i, volume in k8s.pod_spec.volumes
 	volume.hostPath != null
-	res := k8s.result(
-		sprintf("%s %q mounts hostPath volume %q (path %v)", [input.kind, k8s.name, object.get(volume, "name", ""), object.get(volume, ["hostPath", "path"], "")]),
-		k8s.field(k8s.pod_spec_path, sprintf("volumes[%d].hostPath", [i])),
-	)
+	res := {
+		"msg": sprintf("%s %q mounts hostPath volume %q (path %v)", [input.kind, k8s.name, object.get(volume, "name", ""), object.get(volume, ["hostPath", "path"], "")]),
+		"field": sprintf("%s.volumes[%d].hostPath", [k8s.pod_spec_path, i]),
+	}
 }

@@ -23,8 +23,8 @@ deny contains res if {
 	some i, port in c.container.ports
 	port.hostPort != null
 	port.hostPort != 0
-	res := k8s.result(
-		sprintf("%s %q binds host port %v", [k8s.container_label(c), object.get(c.container, "name", ""), port.hostPort]),
-		k8s.field(c.path, sprintf("ports[%d].hostPort", [i])),
-	)
+	res := {
+		"msg": sprintf("%s binds host port %v", [c.owner, port.hostPort]),
+		"field": sprintf("%s.ports[%d].hostPort", [c.path, i]),
+	}
 }

@@ -19,17 +19,17 @@ import data.lib.kubernetes as k8s
 
 deny contains res if {
 	k8s.pod_spec.securityContext.windowsOptions.hostProcess == true
-	res := k8s.result(
-		sprintf("%s %q sets securityContext.windowsOptions.hostProcess=true for the whole pod", [input.kind, k8s.name]),
-		k8s.field(k8s.pod_spec_path, "securityContext.windowsOptions.hostProcess"),
-	)
+	res := {
+		"msg": sprintf("%s %q sets securityContext.windowsOptions.hostProcess=true for the whole pod", [input.kind, k8s.name]),
+		"field": concat(".", [k8s.pod_spec_path, "securityContext.windowsOptions.hostProcess"]),
+	}
 }
 
 deny contains res if {
 	some c in k8s.containers
 	c.container.securityContext.windowsOptions.hostProcess == true
-	res := k8s.result(
-		sprintf("%s %q sets securityContext.windowsOptions.hostProcess=true", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		k8s.field(c.path, "securityContext.windowsOptions.hostProcess"),
-	)
+	res := {
+		"msg": sprintf("%s sets securityContext.windowsOptions.hostProcess=true", [c.owner]),
+		"field": concat(".", [c.path, "securityContext.windowsOptions.hostProcess"]),
+	}
 }

@@ -24,19 +24,19 @@ deny contains res if {
 	value := c.container.securityContext.allowPrivilegeEscalation
 	value != null
 	value != false
-	res := k8s.result(
-		sprintf("%s %q sets securityContext.allowPrivilegeEscalation=%v; it must be false", [k8s.container_label(c), object.get(c.container, "name", ""), value]),
-		k8s.field(c.path, "securityContext.allowPrivilegeEscalation"),
-	)
+	res := {
+		"msg": sprintf("%s sets securityContext.allowPrivilegeEscalation=%v; it must be false", [c.owner, value]),
+		"field": concat(".", [c.path, "securityContext.allowPrivilegeEscalation"]),
+	}
 }
 
 # allowPrivilegeEscalation not written: the default allows escalation.
 deny contains res if {
 	not k8s.is_windows_pod
 	some c in k8s.containers
-	not k8s.sets_security_context(c.container, "allowPrivilegeEscalation")
-	res := k8s.result(
-		sprintf("%s %q does not set securityContext.allowPrivilegeEscalation=false", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		c.path,
-	)
+	object.get(c.container, ["securityContext", "allowPrivilegeEscalation"], null) == null # absent or null
+	res := {
+		"msg": sprintf("%s does not set securityContext.allowPrivilegeEscalation=false", [c.owner]),
+		"field": c.path,
+	}
 }

@@ -20,8 +20,8 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	some c in k8s.containers
 	c.container.securityContext.privileged == true
-	res := k8s.result(
-		sprintf("%s %q sets securityContext.privileged=true", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		k8s.field(c.path, "securityContext.privileged"),
-	)
+	res := {
+		"msg": sprintf("%s sets securityContext.privileged=true", [c.owner]),
+		"field": concat(".", [c.path, "securityContext.privileged"]),
+	}
 }

@@ -22,8 +22,8 @@ deny contains res if {
 	mount := c.container.securityContext.procMount
 	mount != null
 	mount != "Default"
-	res := k8s.result(
-		sprintf("%s %q sets securityContext.procMount to %q outside a user namespace", [k8s.container_label(c), object.get(c.container, "name", ""), mount]),
-		k8s.field(c.path, "securityContext.procMount"),
-	)
+	res := {
+		"msg": sprintf("%s sets securityContext.procMount to %q outside a user namespace", [c.owner, mount]),
+		"field": concat(".", [c.path, "securityContext.procMount"]),
+	}
 }

@@ -23,23 +23,23 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	not k8s.is_windows_pod
 	some c in k8s.containers
-	not k8s.sets_security_context(c.container, "capabilities")
-	res := k8s.result(
-		sprintf("%s %q does not drop ALL capabilities (no securityContext.capabilities)", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		c.path,
-	)
+	object.get(c.container, ["securityContext", "capabilities"], null) == null # absent or null
+	res := {
+		"msg": sprintf("%s does not drop ALL capabilities (no securityContext.capabilities)", [c.owner]),
+		"field": c.path,
+	}
 }
 
 # A capabilities block whose drop list lacks ALL.
 deny contains res if {
 	not k8s.is_windows_pod
 	some c in k8s.containers
-	k8s.sets_security_context(c.container, "capabilities")
+	c.container.securityContext.capabilities != null
 	not drops_all(c.container)
-	res := k8s.result(
-		sprintf("%s %q does not drop ALL capabilities (securityContext.capabilities.drop lacks \"ALL\")", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		drop_field(c),
-	)
+	res := {
+		"msg": sprintf("%s does not drop ALL capabilities (securityContext.capabilities.drop lacks \"ALL\")", [c.owner]),
+		"field": drop_field(c),
+	}
 }
 
 # Any added capability other than NET_BIND_SERVICE.
@@ -48,15 +48,15 @@ deny contains res if {
 	some c in k8s.containers
 	some i, capability in c.container.securityContext.capabilities.add
 	capability != "NET_BIND_SERVICE"
-	res := k8s.result(
-		sprintf("%s %q adds capability %v; the restricted profile allows adding only NET_BIND_SERVICE", [k8s.container_label(c), object.get(c.container, "name", ""), capability]),
-		k8s.field(c.path, sprintf("securityContext.capabilities.add[%d]", [i])),
-	)
+	res := {
+		"msg": sprintf("%s adds capability %v; the restricted profile allows adding only NET_BIND_SERVICE", [c.owner, capability]),
+		"field": sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i]),
+	}
 }
 
 drops_all(container) if "ALL" in container.securityContext.capabilities.drop
 
 # Point at the drop list when written, else at the container.
-drop_field(c) := k8s.field(c.path, "securityContext.capabilities.drop") if c.container.securityContext.capabilities.drop != null
+drop_field(c) := concat(".", [c.path, "securityContext.capabilities.drop"]) if c.container.securityContext.capabilities.drop != null
 
 else := c.path

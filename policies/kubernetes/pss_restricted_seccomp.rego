@@ -22,10 +22,10 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	not k8s.is_windows_pod
 	some p in k8s.disallowed_profiles("seccompProfile")
-	res := k8s.result(
-		sprintf("%s sets %s with %s; it must be RuntimeDefault or Localhost", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
-		p.field,
-	)
+	res := {
+		"msg": sprintf("%s sets %s with %s; it must be RuntimeDefault or Localhost", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
+		"field": p.field,
+	}
 }
 
 # No profile in the container and no valid one at pod level to inherit.
@@ -33,11 +33,11 @@ deny contains res if {
 	not k8s.is_windows_pod
 	not pod_profile_valid
 	some c in k8s.containers
-	not k8s.sets_security_context(c.container, "seccompProfile")
-	res := k8s.result(
-		sprintf("%s %q has no seccomp profile and the pod sets no RuntimeDefault or Localhost profile", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		c.path,
-	)
+	object.get(c.container, ["securityContext", "seccompProfile"], null) == null # absent or null
+	res := {
+		"msg": sprintf("%s has no seccomp profile and the pod sets no RuntimeDefault or Localhost profile", [c.owner]),
+		"field": c.path,
+	}
 }
 
 pod_profile_valid if {

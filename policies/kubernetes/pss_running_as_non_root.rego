@@ -25,10 +25,10 @@ deny contains res if {
 	value := pod_context.runAsNonRoot
 	value != null
 	value != true
-	res := k8s.result(
-		sprintf("%s %q sets the pod's securityContext.runAsNonRoot=%v; it must be true", [input.kind, k8s.name, value]),
-		k8s.field(k8s.pod_spec_path, "securityContext.runAsNonRoot"),
-	)
+	res := {
+		"msg": sprintf("%s %q sets the pod's securityContext.runAsNonRoot=%v; it must be true", [input.kind, k8s.name, value]),
+		"field": concat(".", [k8s.pod_spec_path, "securityContext.runAsNonRoot"]),
+	}
 }
 
 # runAsNonRoot explicitly false in a container.
@@ -38,10 +38,10 @@ deny contains res if {
 	value := c.container.securityContext.runAsNonRoot
 	value != null
 	value != true
-	res := k8s.result(
-		sprintf("%s %q sets securityContext.runAsNonRoot=%v; it must be true", [k8s.container_label(c), object.get(c.container, "name", ""), value]),
-		k8s.field(c.path, "securityContext.runAsNonRoot"),
-	)
+	res := {
+		"msg": sprintf("%s sets securityContext.runAsNonRoot=%v; it must be true", [c.owner, value]),
+		"field": concat(".", [c.path, "securityContext.runAsNonRoot"]),
+	}
 }
 
 # runAsNonRoot unset in the container and not true at pod level.
@@ -49,11 +49,11 @@ deny contains res if {
 	not k8s.user_namespace_pod
 	not pod_run_as_non_root
 	some c in k8s.containers
-	not k8s.sets_security_context(c.container, "runAsNonRoot")
-	res := k8s.result(
-		sprintf("%s %q does not set securityContext.runAsNonRoot=true and the pod does not either", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		c.path,
-	)
+	object.get(c.container, ["securityContext", "runAsNonRoot"], null) == null # absent or null
+	res := {
+		"msg": sprintf("%s does not set securityContext.runAsNonRoot=true and the pod does not either", [c.owner]),
+		"field": c.path,
+	}
 }
 
 pod_run_as_non_root if pod_context.runAsNonRoot == true

@@ -20,18 +20,18 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	not k8s.user_namespace_pod
 	k8s.pod_spec.securityContext.runAsUser == 0
-	res := k8s.result(
-		sprintf("%s %q sets the pod's securityContext.runAsUser=0 (root)", [input.kind, k8s.name]),
-		k8s.field(k8s.pod_spec_path, "securityContext.runAsUser"),
-	)
+	res := {
+		"msg": sprintf("%s %q sets the pod's securityContext.runAsUser=0 (root)", [input.kind, k8s.name]),
+		"field": concat(".", [k8s.pod_spec_path, "securityContext.runAsUser"]),
+	}
 }
 
 deny contains res if {
 	not k8s.user_namespace_pod
 	some c in k8s.containers
 	c.container.securityContext.runAsUser == 0
-	res := k8s.result(
-		sprintf("%s %q sets securityContext.runAsUser=0 (root)", [k8s.container_label(c), object.get(c.container, "name", "")]),
-		k8s.field(c.path, "securityContext.runAsUser"),
-	)
+	res := {
+		"msg": sprintf("%s sets securityContext.runAsUser=0 (root)", [c.owner]),
+		"field": concat(".", [c.path, "securityContext.runAsUser"]),
+	}
 }

@@ -25,10 +25,10 @@ deny contains res if {
 	some s in setters
 	type := k8s.value_or(s.value, "type", "")
 	not allowed_types[type]
-	res := k8s.result(
-		sprintf("%s sets SELinux type %q; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [s.owner, type]),
-		k8s.field(s.path, "type"),
-	)
+	res := {
+		"msg": sprintf("%s sets SELinux type %q; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [s.owner, type]),
+		"field": k8s.field(s.path, "type"),
+	}
 }
 
 deny contains res if {
@@ -36,8 +36,8 @@ deny contains res if {
 	some key in ["user", "role"]
 	value := k8s.value_or(s.value, key, "")
 	value != ""
-	res := k8s.result(
-		sprintf("%s sets SELinux %s %q; custom SELinux users and roles are forbidden", [s.owner, key, value]),
-		k8s.field(s.path, key),
-	)
+	res := {
+		"msg": sprintf("%s sets SELinux %s %q; custom SELinux users and roles are forbidden", [s.owner, key, value]),
+		"field": k8s.field(s.path, key),
+	}
 }

@@ -38,10 +38,10 @@ deny contains res if {
 	some i, sysctl in k8s.pod_spec.securityContext.sysctls
 	name := object.get(sysctl, "name", "")
 	not safe[name]
-	res := k8s.result(
-		sprintf("%s %q sets sysctl %q, which is not in the baseline's safe set", [input.kind, k8s.name, sprintf("%v", [name])]),
-		name_field(k8s.field(k8s.pod_spec_path, sprintf("securityContext.sysctls[%d]", [i])), sysctl),
-	)
+	res := {
+		"msg": sprintf("%s %q sets sysctl %q, which is not in the baseline's safe set", [input.kind, k8s.name, sprintf("%v", [name])]),
+		"field": name_field(sprintf("%s.securityContext.sysctls[%d]", [k8s.pod_spec_path, i]), sysctl),
+	}
 }
 
 name_field(base, sysctl) := k8s.field(base, "name") if sysctl.name != null

@@ -57,15 +57,16 @@ deny contains res if {
 	some i, volume in k8s.pod_spec.volumes
 	not has_allowed_source(volume)
 	sources := [key | some key in forbidden; volume[key] != null]
-	res := k8s.result(
-		sprintf("%s %q has volume %q of type %s; the restricted profile allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes", [input.kind, k8s.name, object.get(volume, "name", ""), type_name(sources)]),
-		source_field(k8s.field(k8s.pod_spec_path, sprintf("volumes[%d]", [i])), sources),
-	)
+	res := {
+		"msg": sprintf("%s %q has volume %q of type %s; the restricted profile allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes", [input.kind, k8s.name, object.get(volume, "name", ""), type_name(sources)]),
+		"field": source_field(sprintf("%s.volumes[%d]", [k8s.pod_spec_path, i]), sources),
+	}
 }
 
 has_allowed_source(volume) if {
-	some key in allowed
-	volume[key] != null
+	some key, source in volume
+	allowed[key]
+	source != null
 }
 
 type_name(sources) := sources[0] if count(sources) > 0

@@ -29,10 +29,10 @@ deny contains res if {
 	not ignored_role
 	some i, subject in input.subjects
 	anonymous_subjects[subject.kind][subject.name]
-	res := k8s.result(
-		sprintf("%s %q grants %s %q%s to %s %q, that is to requests without credentials", [input.kind, k8s.name, object.get(input, ["roleRef", "kind"], "role"), object.get(input, ["roleRef", "name"], ""), rbac.binding_scope, lower(subject.kind), subject.name]),
-		sprintf("subjects[%d]", [i]),
-	)
+	res := {
+		"msg": sprintf("%s %q grants %s %q%s to %s %q, that is to requests without credentials", [input.kind, k8s.name, object.get(input, ["roleRef", "kind"], "role"), object.get(input, ["roleRef", "name"], ""), rbac.binding_scope, lower(subject.kind), subject.name]),
+		"field": sprintf("subjects[%d]", [i]),
+	}
 }
 
 ignored_role if {

@@ -19,8 +19,8 @@ import data.lib.rbac
 
 deny contains res if {
 	some g in rbac.core_grants({"create", "*"}, {"pods", "*"})
-	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants %s on %s, which allows creating pods", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "pods")]),
-		sprintf("rules[%d].resources[%d]", [g.i, g.j]),
-	)
+	res := {
+		"msg": sprintf("%s %q: rules[%d] grants %s on %s, which allows creating pods", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "pods")]),
+		"field": sprintf("rules[%d].resources[%d]", [g.i, g.j]),
+	}
 }

@@ -28,10 +28,10 @@ deny contains res if {
 	some i, rule in input.rules
 	some j, verb in rule.verbs
 	escalation_verbs[verb]
-	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants %s on %s", [input.kind, k8s.name, i, verb, resources(rule)]),
-		sprintf("rules[%d].verbs[%d]", [i, j]),
-	)
+	res := {
+		"msg": sprintf("%s %q: rules[%d] grants %s on %s", [input.kind, k8s.name, i, verb, resources(rule)]),
+		"field": sprintf("rules[%d].verbs[%d]", [i, j]),
+	}
 }
 
 deny contains res if {
@@ -41,10 +41,10 @@ deny contains res if {
 	verb == "*"
 	targets := [r | some r in rule.resources; escalation_resource(r)]
 	count(targets) > 0
-	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants verb \"*\" on %s, which includes bind, escalate or impersonate", [input.kind, k8s.name, i, concat(", ", targets)]),
-		sprintf("rules[%d].verbs[%d]", [i, j]),
-	)
+	res := {
+		"msg": sprintf("%s %q: rules[%d] grants verb \"*\" on %s, which includes bind, escalate or impersonate", [input.kind, k8s.name, i, concat(", ", targets)]),
+		"field": sprintf("rules[%d].verbs[%d]", [i, j]),
+	}
 }
 
 escalation_resource(r) if escalation_resources[r]

@@ -23,8 +23,8 @@ exec_resources := {"pods/exec", "pods/attach", "pods/*", "*"}
 
 deny contains res if {
 	some g in rbac.core_grants(exec_verbs, exec_resources)
-	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants %s on %s, which allows running commands in pods", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "pods/exec and pods/attach")]),
-		sprintf("rules[%d].resources[%d]", [g.i, g.j]),
-	)
+	res := {
+		"msg": sprintf("%s %q: rules[%d] grants %s on %s, which allows running commands in pods", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "pods/exec and pods/attach")]),
+		"field": sprintf("rules[%d].resources[%d]", [g.i, g.j]),
+	}
 }

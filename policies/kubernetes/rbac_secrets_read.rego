@@ -23,10 +23,10 @@ read_verbs := {"get", "list", "watch", "*"}
 deny contains res if {
 	some g in rbac.core_grants(read_verbs, {"secrets", "*"})
 	count(object.get(g.rule, "resourceNames", [])) == 0
-	res := k8s.result(
-		sprintf("%s %q: rules[%d] grants %s on %s%s", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "secrets"), scope]),
-		sprintf("rules[%d].resources[%d]", [g.i, g.j]),
-	)
+	res := {
+		"msg": sprintf("%s %q: rules[%d] grants %s on %s%s", [input.kind, k8s.name, g.i, rbac.verb_list(g.verbs), rbac.resource_label(g.resource, "secrets"), scope]),
+		"field": sprintf("rules[%d].resources[%d]", [g.i, g.j]),
+	}
 }
 
 scope := k8s.in_namespace if {

@@ -29,8 +29,8 @@ deny contains res if {
 	some field, what in meaning
 	some j, value in rule[field]
 	value == "*"
-	res := k8s.result(
-		sprintf("%s %q: rules[%d].%s is \"*\", so %s", [input.kind, k8s.name, i, field, what]),
-		sprintf("rules[%d].%s[%d]", [i, field, j]),
-	)
+	res := {
+		"msg": sprintf("%s %q: rules[%d].%s is \"*\", so %s", [input.kind, k8s.name, i, field, what]),
+		"field": sprintf("rules[%d].%s[%d]", [i, field, j]),
+	}
 }

@@ -34,10 +34,10 @@ deny contains res if {
 	raw := volume.hostPath.path
 	is_string(raw)
 	what := exposes(raw)
-	res := k8s.result(
-		sprintf("%s %q: hostPath volume %q mounts %s %q, giving the pod control of the container runtime", [input.kind, k8s.name, object.get(volume, "name", ""), what, raw]),
-		k8s.field(k8s.pod_spec_path, sprintf("volumes[%d].hostPath.path", [i])),
-	)
+	res := {
+		"msg": sprintf("%s %q: hostPath volume %q mounts %s %q, giving the pod control of the container runtime", [input.kind, k8s.name, object.get(volume, "name", ""), what, raw]),
+		"field": sprintf("%s.volumes[%d].hostPath.path", [k8s.pod_spec_path, i]),
+	}
 }
 
 # normalize drops trailing slashes and repeated slashes: "/var//run/" -> "/var/run".

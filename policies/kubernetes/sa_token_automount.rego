@@ -21,10 +21,10 @@ deny contains res if {
 	spec := k8s.pod_spec
 	is_object(spec)
 	not spec.automountServiceAccountToken == false
-	res := k8s.result(
-		sprintf("%s %q %s", [input.kind, k8s.name, problem(spec)]),
-		anchor(spec),
-	)
+	res := {
+		"msg": sprintf("%s %q %s", [input.kind, k8s.name, problem(spec)]),
+		"field": anchor(spec),
+	}
 }
 
 # A pod-level value overrides the ServiceAccount's setting; without one the ServiceAccount decides.
@@ -40,6 +40,6 @@ service_account(spec) := spec.serviceAccountName if {
 	spec.serviceAccount != ""
 } else := "default"
 
-anchor(spec) := k8s.field(k8s.pod_spec_path, "automountServiceAccountToken") if {
+anchor(spec) := concat(".", [k8s.pod_spec_path, "automountServiceAccountToken"]) if {
 	"automountServiceAccountToken" in object.keys(spec)
 } else := k8s.pod_spec_path

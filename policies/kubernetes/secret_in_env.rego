@@ -20,17 +20,17 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	some c in k8s.containers
 	some i, env in c.container.env
+	value := env.value
+	is_string(value)
 	name := env.name
 	is_string(name)
 	secret_name(name)
-	value := env.value
-	is_string(value)
 	trim_space(value) != ""
 	not placeholder(value)
-	res := k8s.result(
-		sprintf("%s %q: %s %q sets %s to a literal value in the manifest", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), name]),
-		k8s.field(c.path, sprintf("env[%d].value", [i])),
-	)
+	res := {
+		"msg": sprintf("%s %q: %s %q sets %s to a literal value in the manifest", [input.kind, k8s.name, c.label, c.name, name]),
+		"field": sprintf("%s.env[%d].value", [c.path, i]),
+	}
 }
 
 # Words that make a variable a credential on their own.
@@ -58,12 +58,10 @@ benign_suffixes := {
 words(name) := [upper(w) | some w in regex.split(`[^A-Za-z0-9]+`, regex.replace(name, `([a-z0-9])([A-Z])`, "${1}_${2}")); w != ""]
 
 # Cheap pre-filter: every credential name contains one of these.
-hints := ["PASS", "PWD", "SECRET", "TOKEN", "KEY", "CRED"]
+hint_pattern := `PASS|PWD|SECRET|TOKEN|KEY|CRED`
 
 secret_name(name) if {
-	u := upper(name)
-	some hint in hints
-	contains(u, hint)
+	regex.match(hint_pattern, upper(name))
 	ws := words(name)
 	not benign_suffixes[ws[count(ws) - 1]]
 	credential(ws)

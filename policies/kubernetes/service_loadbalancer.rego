@@ -21,10 +21,10 @@ deny contains res if {
 	input.spec.type == "LoadBalancer"
 	not is_internal
 	not restricted
-	res := k8s.result(
-		sprintf("Service %q is of type LoadBalancer %s, so any client that can reach the load balancer can connect", [k8s.name, exposure]),
-		"spec.type",
-	)
+	res := {
+		"msg": sprintf("Service %q is of type LoadBalancer %s, so any client that can reach the load balancer can connect", [k8s.name, exposure]),
+		"field": "spec.type",
+	}
 }
 
 exposure := "and allows 0.0.0.0/0 or ::/0 in its source ranges" if {

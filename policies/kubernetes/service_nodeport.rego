@@ -18,10 +18,10 @@ import data.lib.kubernetes as k8s
 deny contains res if {
 	input.kind == "Service"
 	input.spec.type == "NodePort"
-	res := k8s.result(
-		sprintf("Service %q is of type NodePort and opens %s on every node", [k8s.name, ports]),
-		"spec.type",
-	)
+	res := {
+		"msg": sprintf("Service %q is of type NodePort and opens %s on every node", [k8s.name, ports]),
+		"field": "spec.type",
+	}
 }
 
 ports := sprintf("port %s", [node_ports[0]]) if {

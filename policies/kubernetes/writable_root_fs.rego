@@ -20,18 +20,18 @@ deny contains res if {
 	not k8s.is_windows_pod
 	some c in k8s.app_containers
 	not c.container.securityContext.readOnlyRootFilesystem == true
-	res := k8s.result(
-		sprintf("%s %q: %s %q %s", [input.kind, k8s.name, k8s.container_label(c), object.get(c.container, "name", ""), problem(c)]),
-		anchor(c),
-	)
+	res := {
+		"msg": sprintf("%s %q: %s %q %s", [input.kind, k8s.name, c.label, c.name, problem(c)]),
+		"field": anchor(c),
+	}
 }
 
 problem(c) := sprintf("sets securityContext.readOnlyRootFilesystem to %v", [c.container.securityContext.readOnlyRootFilesystem]) if {
 	"readOnlyRootFilesystem" in object.keys(c.container.securityContext)
 } else := "does not set securityContext.readOnlyRootFilesystem to true"
 
-anchor(c) := k8s.field(c.path, "securityContext.readOnlyRootFilesystem") if {
+anchor(c) := concat(".", [c.path, "securityContext.readOnlyRootFilesystem"]) if {
 	"readOnlyRootFilesystem" in object.keys(c.container.securityContext)
-} else := k8s.field(c.path, "securityContext") if {
+} else := concat(".", [c.path, "securityContext"]) if {
 	"securityContext" in object.keys(c.container)
 } else := c.path

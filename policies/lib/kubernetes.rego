@@ -45,15 +45,23 @@ pod_annotations := object.get(pod_metadata, "annotations", {})
 
 container_types := ["initContainers", "containers", "ephemeralContainers"]
 
-# Every container of the pod spec, regular, init and ephemeral:
-#   {"container": <object>, "path": "spec.template.spec.containers[0]", "type": "containers"}
+# Every container of the pod spec, regular, init and ephemeral, with what
+# messages say about it, computed once per evaluation for all the rules:
+#   {"container": <object>, "path": "spec.template.spec.containers[0]", "type": "containers",
+#    "label": "container", "name": "app", "owner": "container \"app\""}
+# Entries that are not objects are left out: no rule can name them in a message.
 containers contains c if {
 	some type in container_types
 	some i, ctr in object.get(pod_spec, type, [])
+	name := object.get(ctr, "name", "")
+	label := container_labels[type]
 	c := {
 		"container": ctr,
 		"path": sprintf("%s.%s[%d]", [pod_spec_path, type, i]),
 		"type": type,
+		"label": label,
+		"name": name,
+		"owner": sprintf("%s %q", [label, name]),
 	}
 }
 
@@ -80,11 +88,13 @@ in_namespace := sprintf(" in namespace %q", [namespace]) if namespace != ""
 else := ""
 
 # How messages name a container of each type, so that every policy words it the same way.
-container_label(c) := "init container" if c.type == "initContainers"
+container_labels := {
+	"initContainers": "init container",
+	"containers": "container",
+	"ephemeralContainers": "ephemeral container",
+}
 
-container_label(c) := "ephemeral container" if c.type == "ephemeralContainers"
-
-container_label(c) := "container" if c.type == "containers"
+container_label(c) := container_labels[c.type]
 
 # obj[key], or fallback when the key is absent or null: the API server treats an explicit null as unset.
 value_or(obj, key, fallback) := obj[key] if obj[key] != null
@@ -114,27 +124,30 @@ long_running_containers contains c if {
 sets_security_context(container, key) if container.securityContext[key] != null
 
 # Every non-null securityContext.<key> of the pod and its containers as {owner, pod, path, value}, for checks that apply at both levels.
-security_context_settings(key) := pod_level | container_level if {
-	pod_level := {s |
-		value := pod_spec.securityContext[key]
-		value != null
-		s := {
-			"owner": sprintf("%s %q", [input.kind, name]),
-			"pod": true,
-			"path": field(pod_spec_path, concat(".", ["securityContext", key])),
-			"value": value,
-		}
+security_context_settings(key) := {s | some s in settings[key]}
+
+# settings[key] is security_context_settings(key) as a rule, so that it is computed once per evaluation
+# however many policies ask for the same key (it is undefined for keys nobody sets).
+settings[key] contains s if {
+	some key, value in pod_spec.securityContext
+	value != null
+	s := {
+		"owner": sprintf("%s %q", [input.kind, name]),
+		"pod": true,
+		"path": sprintf("%s.securityContext.%s", [pod_spec_path, key]),
+		"value": value,
 	}
-	container_level := {s |
-		some c in containers
-		value := c.container.securityContext[key]
-		value != null
-		s := {
-			"owner": sprintf("%s %q", [container_label(c), object.get(c.container, "name", "")]),
-			"pod": false,
-			"path": field(c.path, concat(".", ["securityContext", key])),
-			"value": value,
-		}
+}
+
+settings[key] contains s if {
+	some c in containers
+	some key, value in c.container.securityContext
+	value != null
+	s := {
+		"owner": c.owner,
+		"pod": false,
+		"path": sprintf("%s.securityContext.%s", [c.path, key]),
+		"value": value,
 	}
 }
 
@@ -150,8 +163,12 @@ profile_phrases := {
 }
 
 # The seccompProfile or appArmorProfile settings whose type Pod Security rejects, with type, phrase and the field to report.
-disallowed_profiles(key) := {object.union(s, {"type": type, "phrase": profile_phrases[key][s.pod], "field": profile_type_field(s.path, s.value)}) |
-	some s in security_context_settings(key)
+disallowed_profiles(key) := {p | some p in disallowed[key]}
+
+# disallowed[key] is disallowed_profiles(key) as a rule, computed once per evaluation.
+disallowed[key] contains object.union(s, {"type": type, "phrase": phrases[s.pod], "field": profile_type_field(s.path, s.value)}) if {
+	some key, phrases in profile_phrases
+	some s in settings[key]
 	type := value_or(s.value, "type", "")
 	not allowed_profile_types[type]
 }
@@ -182,8 +199,8 @@ has_quantity(obj, key) if {
 }
 
 # The most specific of resources.<section>, resources or the container that the manifest writes, for the finding's line.
-resources_field(c, section) := field(c.path, concat(".", ["resources", section])) if {
-	section in object.keys(object_at(c.container, ["resources"]))
-} else := field(c.path, "resources") if {
+resources_field(c, section) := sprintf("%s.resources.%s", [c.path, section]) if {
+	section in object.keys(c.container.resources)
+} else := sprintf("%s.resources", [c.path]) if {
 	"resources" in object.keys(c.container)
 } else := c.path

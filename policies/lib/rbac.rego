@@ -54,11 +54,17 @@ core_group(rule) if {
 	g in {"", "*"}
 }
 
-# Each core-group grant by a Role or ClusterRole of one of verbs on one of resources as {rule, i, j, resource, verbs}, for the "can do X" rules.
-core_grants(verbs, resources) := {g |
+# Positions in input.rules of a Role's or ClusterRole's core-group rules, computed once for every core_grants call.
+core_rules contains i if {
 	role_kinds[input.kind]
 	some i, rule in input.rules
 	core_group(rule)
+}
+
+# Each core-group grant by a Role or ClusterRole of one of verbs on one of resources as {rule, i, j, resource, verbs}, for the "can do X" rules.
+core_grants(verbs, resources) := {g |
+	some i in core_rules
+	rule := input.rules[i]
 	granted := [v | some v in rule.verbs; v in verbs]
 	count(granted) > 0
 	some j, resource in rule.resources
