@@ -129,8 +129,8 @@ func decodeAll(src []byte, lineOffset int) ([]*yaml.Node, error) {
 	}
 }
 
-// clampLines moves nodes past the last line onto it.
-func clampLines(n *yaml.Node, last int) {
+// eachNode calls fn once for every node of a tree (aliases make it a graph).
+func eachNode(n *yaml.Node, fn func(*yaml.Node)) {
 	seen := map[*yaml.Node]bool{}
 	var walk func(*yaml.Node)
 	walk = func(n *yaml.Node) {
@@ -138,12 +138,17 @@ func clampLines(n *yaml.Node, last int) {
 			return
 		}
 		seen[n] = true
-		n.Line = min(n.Line, last)
+		fn(n)
 		for _, c := range n.Content {
 			walk(c)
 		}
 	}
 	walk(n)
+}
+
+// clampLines moves nodes past the last line onto it.
+func clampLines(n *yaml.Node, last int) {
+	eachNode(n, func(n *yaml.Node) { n.Line = min(n.Line, last) })
 }
 
 // yamlParserProblems are the problems yaml.v3's parser (as opposed to its
@@ -217,19 +222,7 @@ func yamlError(err error, lineOffset, lines int) error {
 }
 
 func shiftLines(n *yaml.Node, by int) {
-	seen := map[*yaml.Node]bool{}
-	var walk func(*yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n == nil || seen[n] {
-			return
-		}
-		seen[n] = true
-		n.Line += by
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(n)
+	eachNode(n, func(n *yaml.Node) { n.Line += by })
 }
 
 // kubernetesDocuments turns parsed YAML documents into Kubernetes objects:
