@@ -16,7 +16,17 @@ package rampart.kubernetes.default_namespace
 
 import data.lib.kubernetes as k8s
 
-namespaced_kinds := k8s.workload_kinds | {
+# k8s.workload_kinds and the other namespaced kinds, written out: a set union would be
+# recomputed on every evaluation.
+namespaced_kinds := {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"ReplicationController",
+	"Job",
+	"Pod",
+	"CronJob",
 	"Service",
 	"Secret",
 	"ConfigMap",

@@ -16,15 +16,12 @@ package rampart.kubernetes.no_resource_limits
 
 import data.lib.kubernetes as k8s
 
-kinds := ["cpu", "memory"]
-
-# Values of a resource quantity that count as not set (k8s.has_quantity); absent ones read as null.
-unset := {null, ""}
-
+# k8s.resource_gaps works out the missing kinds once for both resource rules.
 deny contains res if {
-	some c in k8s.app_containers
-	missing := [r | some r in kinds; object.get(c.container, ["resources", "limits", r], null) in unset]
+	some gap in k8s.resource_gaps
+	missing := gap.limits
 	count(missing) > 0
+	c := gap.container
 	res := {
 		"msg": sprintf("%s %q: %s %q has no %s limit (resources.limits)", [input.kind, k8s.name, c.label, c.name, concat(" or ", missing)]),
 		"field": k8s.resources_field(c, "limits"),

@@ -21,7 +21,7 @@ annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 # A pod or container profile with a type other than RuntimeDefault or Localhost.
 deny contains res if {
-	some p in k8s.disallowed_profiles("appArmorProfile")
+	some p in k8s.disallowed.appArmorProfile # the cached rule rather than the function, which copies it
 	res := {
 		"msg": sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
 		"field": p.field,

@@ -36,11 +36,11 @@ allowed := {
 }
 
 deny contains res if {
-	some c in k8s.containers
-	some i, capability in c.container.securityContext.capabilities.add
+	some added in k8s.added_capabilities
+	capability := added.capability
 	not allowed[capability]
 	res := {
-		"msg": sprintf("%s adds capability %v, which is not in the baseline's default set", [c.owner, capability]),
-		"field": sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i]),
+		"msg": sprintf("%s adds capability %v, which is not in the baseline's default set", [added.container.owner, capability]),
+		"field": sprintf("%s.securityContext.capabilities.add[%d]", [added.container.path, added.index]),
 	}
 }

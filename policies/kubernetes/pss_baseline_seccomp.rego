@@ -20,7 +20,7 @@ import data.lib.kubernetes as k8s
 
 # A pod or container profile with a type other than RuntimeDefault or Localhost.
 deny contains res if {
-	some p in k8s.disallowed_profiles("seccompProfile")
+	some p in k8s.disallowed.seccompProfile # the cached rule rather than the function, which copies it
 	res := {
 		"msg": sprintf("%s sets %s with %s; only RuntimeDefault or Localhost are allowed", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
 		"field": p.field,

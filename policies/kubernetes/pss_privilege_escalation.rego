@@ -19,7 +19,7 @@ import data.lib.kubernetes as k8s
 
 # allowPrivilegeEscalation written as true (or anything but false).
 deny contains res if {
-	not k8s.is_windows_pod
+	k8s.not_windows_pod
 	some c in k8s.containers
 	value := c.container.securityContext.allowPrivilegeEscalation
 	value != null
@@ -32,7 +32,7 @@ deny contains res if {
 
 # allowPrivilegeEscalation not written: the default allows escalation.
 deny contains res if {
-	not k8s.is_windows_pod
+	k8s.not_windows_pod
 	some c in k8s.containers
 	object.get(c.container, ["securityContext", "allowPrivilegeEscalation"], null) == null # absent or null
 	res := {

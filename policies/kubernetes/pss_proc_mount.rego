@@ -17,7 +17,7 @@ package rampart.kubernetes.pss_proc_mount
 import data.lib.kubernetes as k8s
 
 deny contains res if {
-	not k8s.user_namespace_pod
+	k8s.not_user_namespace_pod
 	some c in k8s.containers
 	mount := c.container.securityContext.procMount
 	mount != null

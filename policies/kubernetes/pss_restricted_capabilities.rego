@@ -21,7 +21,7 @@ import data.lib.kubernetes as k8s
 
 # No capabilities block at all.
 deny contains res if {
-	not k8s.is_windows_pod
+	k8s.not_windows_pod
 	some c in k8s.containers
 	object.get(c.container, ["securityContext", "capabilities"], null) == null # absent or null
 	res := {
@@ -32,7 +32,7 @@ deny contains res if {
 
 # A capabilities block whose drop list lacks ALL.
 deny contains res if {
-	not k8s.is_windows_pod
+	k8s.not_windows_pod
 	some c in k8s.containers
 	c.container.securityContext.capabilities != null
 	not drops_all(c.container)
@@ -44,13 +44,13 @@ deny contains res if {
 
 # Any added capability other than NET_BIND_SERVICE.
 deny contains res if {
-	not k8s.is_windows_pod
-	some c in k8s.containers
-	some i, capability in c.container.securityContext.capabilities.add
+	k8s.not_windows_pod
+	some added in k8s.added_capabilities
+	capability := added.capability
 	capability != "NET_BIND_SERVICE"
 	res := {
-		"msg": sprintf("%s adds capability %v; the restricted profile allows adding only NET_BIND_SERVICE", [c.owner, capability]),
-		"field": sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i]),
+		"msg": sprintf("%s adds capability %v; the restricted profile allows adding only NET_BIND_SERVICE", [added.container.owner, capability]),
+		"field": sprintf("%s.securityContext.capabilities.add[%d]", [added.container.path, added.index]),
 	}
 }
 

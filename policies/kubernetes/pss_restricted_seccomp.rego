@@ -20,8 +20,8 @@ import data.lib.kubernetes as k8s
 
 # A profile written at pod level or in a container with a type other than RuntimeDefault or Localhost.
 deny contains res if {
-	not k8s.is_windows_pod
-	some p in k8s.disallowed_profiles("seccompProfile")
+	k8s.not_windows_pod
+	some p in k8s.disallowed.seccompProfile # the cached rule rather than the function, which copies it
 	res := {
 		"msg": sprintf("%s sets %s with %s; it must be RuntimeDefault or Localhost", [p.owner, p.phrase, k8s.describe_profile_type(p.type)]),
 		"field": p.field,
@@ -30,7 +30,7 @@ deny contains res if {
 
 # No profile in the container and no valid one at pod level to inherit.
 deny contains res if {
-	not k8s.is_windows_pod
+	k8s.not_windows_pod
 	not pod_profile_valid
 	some c in k8s.containers
 	object.get(c.container, ["securityContext", "seccompProfile"], null) == null # absent or null

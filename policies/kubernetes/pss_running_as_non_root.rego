@@ -21,7 +21,7 @@ pod_context := object.get(k8s.pod_spec, "securityContext", {})
 
 # runAsNonRoot explicitly false at pod level.
 deny contains res if {
-	not k8s.user_namespace_pod
+	k8s.not_user_namespace_pod
 	value := pod_context.runAsNonRoot
 	value != null
 	value != true
@@ -33,7 +33,7 @@ deny contains res if {
 
 # runAsNonRoot explicitly false in a container.
 deny contains res if {
-	not k8s.user_namespace_pod
+	k8s.not_user_namespace_pod
 	some c in k8s.containers
 	value := c.container.securityContext.runAsNonRoot
 	value != null
@@ -46,7 +46,7 @@ deny contains res if {
 
 # runAsNonRoot unset in the container and not true at pod level.
 deny contains res if {
-	not k8s.user_namespace_pod
+	k8s.not_user_namespace_pod
 	not pod_run_as_non_root
 	some c in k8s.containers
 	object.get(c.container, ["securityContext", "runAsNonRoot"], null) == null # absent or null

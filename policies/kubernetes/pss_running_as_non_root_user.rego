@@ -18,7 +18,7 @@ package rampart.kubernetes.pss_running_as_non_root_user
 import data.lib.kubernetes as k8s
 
 deny contains res if {
-	not k8s.user_namespace_pod
+	k8s.not_user_namespace_pod
 	k8s.pod_spec.securityContext.runAsUser == 0
 	res := {
 		"msg": sprintf("%s %q sets the pod's securityContext.runAsUser=0 (root)", [input.kind, k8s.name]),
@@ -27,7 +27,7 @@ deny contains res if {
 }
 
 deny contains res if {
-	not k8s.user_namespace_pod
+	k8s.not_user_namespace_pod
 	some c in k8s.containers
 	c.container.securityContext.runAsUser == 0
 	res := {

@@ -16,21 +16,32 @@ package rampart.kubernetes.sa_token_automount
 
 import data.lib.kubernetes as k8s
 
+# A pod-level value overrides the ServiceAccount's setting; without one the ServiceAccount decides.
+# Written but not false (true, null or anything else).
 deny contains res if {
 	k8s.is_workload
 	spec := k8s.pod_spec
 	is_object(spec)
-	not spec.automountServiceAccountToken == false
+	value := spec.automountServiceAccountToken
+	value != false
 	res := {
-		"msg": sprintf("%s %q %s", [input.kind, k8s.name, problem(spec)]),
-		"field": anchor(spec),
+		"msg": sprintf("%s %q sets automountServiceAccountToken to %v, so the token of service account %q is mounted into every container", [input.kind, k8s.name, value, service_account(spec)]),
+		"field": concat(".", [k8s.pod_spec_path, "automountServiceAccountToken"]),
 	}
 }
 
-# A pod-level value overrides the ServiceAccount's setting; without one the ServiceAccount decides.
-problem(spec) := sprintf("sets automountServiceAccountToken to %v, so the token of service account %q is mounted into every container", [spec.automountServiceAccountToken, service_account(spec)]) if {
-	"automountServiceAccountToken" in object.keys(spec)
-} else := sprintf("does not set automountServiceAccountToken to false; unless service account %q opts out, its token is mounted into every container", [service_account(spec)])
+# Not written. Two bodies rather than helper functions with else branches, which cost more.
+deny contains res if {
+	k8s.is_workload
+	spec := k8s.pod_spec
+	is_object(spec)
+	object.get(spec, "automountServiceAccountToken", null) == null # absent or null...
+	not spec.automountServiceAccountToken # ...and absent or false, so absent (null is truthy)
+	res := {
+		"msg": sprintf("%s %q does not set automountServiceAccountToken to false; unless service account %q opts out, its token is mounted into every container", [input.kind, k8s.name, service_account(spec)]),
+		"field": k8s.pod_spec_path,
+	}
+}
 
 service_account(spec) := spec.serviceAccountName if {
 	is_string(spec.serviceAccountName)
@@ -39,7 +50,3 @@ service_account(spec) := spec.serviceAccountName if {
 	is_string(spec.serviceAccount)
 	spec.serviceAccount != ""
 } else := "default"
-
-anchor(spec) := concat(".", [k8s.pod_spec_path, "automountServiceAccountToken"]) if {
-	"automountServiceAccountToken" in object.keys(spec)
-} else := k8s.pod_spec_path

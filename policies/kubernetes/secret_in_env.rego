@@ -24,6 +24,7 @@ deny contains res if {
 	is_string(value)
 	name := env.name
 	is_string(name)
+	regex.match(hint_prefilter, name) # cheap first cut: most variables fail here, before the call below
 	secret_name(name)
 	trim_space(value) != ""
 	not placeholder(value)
@@ -59,6 +60,10 @@ words(name) := [upper(w) | some w in regex.split(`[^A-Za-z0-9]+`, regex.replace(
 
 # Cheap pre-filter: every credential name contains one of these.
 hint_pattern := `PASS|PWD|SECRET|TOKEN|KEY|CRED`
+
+# hint_pattern without upper(): matches every name whose upper case matches hint_pattern (and a few more,
+# such as the Kelvin sign for K, which secret_name then rejects).
+hint_prefilter := `(?i)PASS|PWD|SECRET|TOKEN|KEY|CRED`
 
 secret_name(name) if {
 	regex.match(hint_pattern, upper(name))

@@ -17,9 +17,9 @@ package rampart.kubernetes.writable_root_fs
 import data.lib.kubernetes as k8s
 
 deny contains res if {
-	not k8s.is_windows_pod
+	k8s.not_windows_pod
 	some c in k8s.app_containers
-	not c.container.securityContext.readOnlyRootFilesystem == true
+	object.get(c.container, ["securityContext", "readOnlyRootFilesystem"], null) != true # rather than not ... == true: cheaper
 	res := {
 		"msg": sprintf("%s %q: %s %q %s", [input.kind, k8s.name, c.label, c.name, problem(c)]),
 		"field": anchor(c),
@@ -27,11 +27,11 @@ deny contains res if {
 }
 
 problem(c) := sprintf("sets securityContext.readOnlyRootFilesystem to %v", [c.container.securityContext.readOnlyRootFilesystem]) if {
-	"readOnlyRootFilesystem" in object.keys(c.container.securityContext)
+	_ = c.container.securityContext.readOnlyRootFilesystem # written, whatever the value
 } else := "does not set securityContext.readOnlyRootFilesystem to true"
 
 anchor(c) := concat(".", [c.path, "securityContext.readOnlyRootFilesystem"]) if {
-	"readOnlyRootFilesystem" in object.keys(c.container.securityContext)
+	_ = c.container.securityContext.readOnlyRootFilesystem # written, whatever the value
 } else := concat(".", [c.path, "securityContext"]) if {
-	"securityContext" in object.keys(c.container)
+	_ = c.container.securityContext
 } else := c.path

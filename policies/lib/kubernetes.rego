@@ -10,7 +10,8 @@ package lib.kubernetes
 # Workload kinds whose pod template lives at spec.template.spec.
 template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
-workload_kinds := template_kinds | {"Pod", "CronJob"}
+# Written out rather than as template_kinds | {...}: a literal set costs nothing per evaluation.
+workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "Pod", "CronJob"}
 
 is_workload if workload_kinds[input.kind]
 
@@ -52,7 +53,7 @@ container_types := ["initContainers", "containers", "ephemeralContainers"]
 # Entries that are not objects are left out: no rule can name them in a message.
 containers contains c if {
 	some type in container_types
-	some i, ctr in object.get(pod_spec, type, [])
+	some i, ctr in pod_spec[type] # nothing to iterate when absent
 	name := object.get(ctr, "name", "")
 	label := container_labels[type]
 	c := {
@@ -107,6 +108,12 @@ is_windows_pod if pod_spec.os.name == "windows"
 # hostUsers: false runs the pod in its own user namespace, where Pod Security relaxes procMount and run-as-root checks.
 user_namespace_pod if pod_spec.hostUsers == false
 
+# not is_windows_pod and not user_namespace_pod as rules: OPA caches them, so the negation is evaluated once
+# per evaluation instead of in every rule body that skips such pods (a negation costs a nested evaluation).
+not_windows_pod if not is_windows_pod
+
+not_user_namespace_pod if not user_namespace_pod
+
 # Run-to-completion workload kinds, which have no use for liveness or readiness probes.
 batch_kinds := {"Job", "CronJob"}
 
@@ -149,6 +156,14 @@ settings[key] contains s if {
 		"path": sprintf("%s.securityContext.%s", [c.path, key]),
 		"value": value,
 	}
+}
+
+# Every entry of a container's securityContext.capabilities.add, as {"container": <containers entry>,
+# "index": i, "capability": <value>}: computed once per evaluation, so that the baseline and restricted
+# capability rules walk the few added capabilities rather than every container.
+added_capabilities contains {"container": c, "index": i, "capability": capability} if {
+	some c in containers
+	some i, capability in c.container.securityContext.capabilities.add
 }
 
 # --- seccomp and AppArmor profiles -------------------------------------------
@@ -200,7 +215,32 @@ has_quantity(obj, key) if {
 
 # The most specific of resources.<section>, resources or the container that the manifest writes, for the finding's line.
 resources_field(c, section) := sprintf("%s.resources.%s", [c.path, section]) if {
-	section in object.keys(c.container.resources)
+	_ = c.container.resources[section] # written, whatever the value
 } else := sprintf("%s.resources", [c.path]) if {
-	"resources" in object.keys(c.container)
+	_ = c.container.resources
 } else := c.path
+
+# Quantity values that count as not set (see has_quantity); absent ones read as null.
+unset_quantities := {null, ""}
+
+# The resource kinds named in messages, in message order, by whether [cpu, memory] is missing.
+missing_kinds := {
+	[false, false]: [],
+	[true, false]: ["cpu"],
+	[false, true]: ["memory"],
+	[true, true]: ["cpu", "memory"],
+}
+
+# Per regular and init container that misses a limit, the resource kinds it has no limit for and those
+# it has no request for either (a limit counts as a request, Kubernetes copies it):
+#   {"container": <containers entry>, "limits": ["cpu"], "requests": []}
+# Shared so that both resource rules look at each container once; a container with both limits has
+# every request too and is left out after two lookups.
+resource_gaps contains {"container": c, "limits": limits, "requests": requests} if {
+	some c in app_containers
+	no_cpu_limit := object.get(c.container, ["resources", "limits", "cpu"], null) in unset_quantities
+	no_memory_limit := object.get(c.container, ["resources", "limits", "memory"], null) in unset_quantities
+	limits := missing_kinds[[no_cpu_limit, no_memory_limit]]
+	limits != []
+	requests := [r | some r in limits; object.get(c.container, ["resources", "requests", r], null) in unset_quantities]
+}

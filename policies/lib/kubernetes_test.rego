@@ -246,3 +246,37 @@ test_resources_field if {
 	k8s.resources_field({"path": base, "container": {"resources": null}}, "limits") == "spec.containers[0].resources"
 	k8s.resources_field({"path": base, "container": {"name": "a"}}, "requests") == "spec.containers[0]"
 }
+
+test_resource_gaps if {
+	spec := {
+		"initContainers": [{"name": "init", "resources": {"limits": {"cpu": "1", "memory": ""}, "requests": {"memory": "1Gi"}}}],
+		"containers": [
+			{"name": "full", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}},
+			{"name": "none"},
+			{"name": "req", "resources": {"requests": {"cpu": "1"}}},
+		],
+		"ephemeralContainers": [{"name": "dbg"}],
+	}
+	got := {[g.container.name, g.limits, g.requests] | some g in k8s.resource_gaps} with input as pod(spec)
+	got == {
+		["init", ["memory"], []],
+		["none", ["cpu", "memory"], ["cpu", "memory"]],
+		["req", ["cpu", "memory"], ["memory"]],
+	}
+}
+
+test_added_capabilities if {
+	spec := {"containers": [
+		{"name": "a", "securityContext": {"capabilities": {"add": ["NET_ADMIN", "CHOWN"]}}},
+		{"name": "b", "securityContext": {"capabilities": {"drop": ["ALL"]}}},
+	]}
+	got := {[c.container.name, c.index, c.capability] | some c in k8s.added_capabilities} with input as pod(spec)
+	got == {["a", 0, "NET_ADMIN"], ["a", 1, "CHOWN"]}
+}
+
+test_not_windows_not_user_namespace if {
+	k8s.not_windows_pod with input as pod({})
+	not k8s.not_windows_pod with input as pod({"os": {"name": "windows"}})
+	k8s.not_user_namespace_pod with input as pod({})
+	not k8s.not_user_namespace_pod with input as pod({"hostUsers": false})
+}
