@@ -46,6 +46,8 @@ type Rule struct {
 
 	// decision is the rule evaluated for findings (deny, warn, violation...).
 	decision string
+	// partialSet is true when decision is a partial set rule.
+	partialSet bool
 }
 
 // AppliesTo reports whether the rule checks resources of the given kind. A
