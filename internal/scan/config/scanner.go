@@ -173,7 +173,7 @@ func (a *dockerfileAnalyzer) Analyze(ctx context.Context, f scan.File) ([]findin
 	if !isDockerfileName(f.Path) {
 		head, err := f.Head(sniffSize)
 		if err != nil || !looksLikeDockerfile(head) {
-			return nil, nil //nolint:nilerr // an unreadable non-Dockerfile is not ours to report
+			return nil, nil // unreadable or not a Dockerfile: not ours to report
 		}
 	}
 	src, err := f.Read()

@@ -2,15 +2,9 @@ package finding
 
 import (
 	"cmp"
-	"context"
 	"sort"
 	"strings"
 )
-
-// Sink receives findings: a report, a store, a webhook.
-type Sink interface {
-	Emit(ctx context.Context, items ...Finding) error
-}
 
 // Sort orders findings by path, line, severity (most severe first) and rule,
 // so that every output is deterministic. Findings alike in all of those are
