@@ -127,6 +127,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("prepare %s policies: %w", kind, err)
 		}
 		e.queries[kind] = kq
+		e.log.Debug("policies prepared", "input", kind, "rules", len(rs), "resource_kinds", len(kq.byResource))
 	}
 	return e, nil
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"sync"
 
@@ -30,7 +29,6 @@ type locator func(field string) (start, end int)
 // The analyzers share one, so that set-level rules see every document.
 type evaluator struct {
 	eng *policy.Engine
-	log *slog.Logger
 
 	mu        sync.Mutex
 	resources []Resource

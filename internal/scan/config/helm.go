@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path"
 	"regexp"
@@ -30,7 +29,6 @@ type helmAnalyzer struct {
 	eval   *evaluator
 	values []string
 	set    []string
-	log    *slog.Logger
 
 	charts map[string][]scan.File // Chart.yaml path → the chart's files
 }

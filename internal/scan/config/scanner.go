@@ -37,11 +37,11 @@ func New(opts Options) *Scanner {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	ev := &evaluator{eng: opts.Engine, log: opts.Logger}
+	ev := &evaluator{eng: opts.Engine}
 	return &Scanner{
 		eval: ev,
 		analyzers: []scan.Analyzer{
-			&helmAnalyzer{eval: ev, values: opts.HelmValues, set: opts.HelmSet, log: opts.Logger},
+			&helmAnalyzer{eval: ev, values: opts.HelmValues, set: opts.HelmSet},
 			&kustomizeAnalyzer{eval: ev, log: opts.Logger},
 			&kubernetesAnalyzer{eval: ev},
 			&dockerfileAnalyzer{eval: ev},
