@@ -25,7 +25,7 @@
 # --cache-dir per run), kube-linter and kube-score need no network at all.
 set -euo pipefail
 
-export GOTOOLCHAIN=${GOTOOLCHAIN:-auto} # go.mod pins the toolchain
+export GOTOOLCHAIN=${GOTOOLCHAIN:-auto} # an older local Go fetches the version go.mod asks for
 
 DOCS=${DOCS:-10000}
 SEED=${SEED:-1}
