@@ -29,14 +29,8 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 	b = appendString(b, f.Title)
 	b = appendKey(b, in1, "message", false)
 	b = appendString(b, f.Message)
-	if f.Description != "" {
-		b = appendKey(b, in1, "description", false)
-		b = appendString(b, f.Description)
-	}
-	if f.Remediation != "" {
-		b = appendKey(b, in1, "remediation", false)
-		b = appendString(b, f.Remediation)
-	}
+	b = appendOptional(b, in1, "description", f.Description)
+	b = appendOptional(b, in1, "remediation", f.Remediation)
 	b = appendKey(b, in1, "controls", false)
 	b = appendStrings(b, f.Controls, in2, "\n      ]")
 	if len(f.References) > 0 {
@@ -72,10 +66,7 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 		b = appendKey(b, in2, "end_line", false)
 		b = strconv.AppendInt(b, int64(f.Location.EndLine), 10)
 	}
-	if f.Location.Field != "" {
-		b = appendKey(b, in2, "field", false)
-		b = appendString(b, f.Location.Field)
-	}
+	b = appendOptional(b, in2, "field", f.Location.Field)
 	b = append(b, in3...)
 	b = appendKey(b, in1, "fingerprint", false)
 	b = appendString(b, f.Fingerprint)
@@ -88,17 +79,20 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 		b = append(b, '{')
 		b = appendKey(b, in2, "source", true)
 		b = appendString(b, s.Source)
-		if s.Reason != "" {
-			b = appendKey(b, in2, "reason", false)
-			b = appendString(b, s.Reason)
-		}
-		if s.Expires != "" {
-			b = appendKey(b, in2, "expires", false)
-			b = appendString(b, s.Expires)
-		}
+		b = appendOptional(b, in2, "reason", s.Reason)
+		b = appendOptional(b, in2, "expires", s.Expires)
 		b = append(b, in3...)
 	}
 	return append(b, "\n    }"...)
+}
+
+// appendOptional writes a string field tagged omitempty, never the first
+// field of its object.
+func appendOptional(b []byte, indent, key, value string) []byte {
+	if value == "" {
+		return b
+	}
+	return appendString(appendKey(b, indent, key, false), value)
 }
 
 func appendKey(b []byte, indent, key string, first bool) []byte {
