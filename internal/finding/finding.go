@@ -4,10 +4,12 @@
 package finding
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Kind says what sort of problem a finding reports.
@@ -18,6 +20,7 @@ const (
 	KindMisconfiguration Kind = "misconfiguration"
 	KindVulnerability    Kind = "vulnerability"
 	KindSecret           Kind = "secret"
+	KindTraffic          Kind = "traffic" // a gateway decision: block, rate limit, ban
 	KindError            Kind = "error" // input that could not be parsed or rendered
 )
 
@@ -81,6 +84,49 @@ type Suppression struct {
 	Expires string `json:"expires,omitempty"`
 }
 
+// Package is the dependency a vulnerability finding is about.
+type Package struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Ecosystem string `json:"ecosystem"`
+	PURL      string `json:"purl,omitempty"`
+	// FixedVersions lists the first fixed version of every affected range
+	// that matched; empty when no fix exists.
+	FixedVersions []string `json:"fixed_versions,omitempty"`
+	// Relationship is "direct" or "transitive" where the lockfile says so.
+	Relationship string `json:"relationship,omitempty"`
+	// Reachable is set only when call-graph analysis ran (Go modules with
+	// source): whether a vulnerable symbol is reachable from the module.
+	Reachable *bool `json:"reachable,omitempty"`
+}
+
+// Secret describes a leaked credential. Match is always redacted: only a
+// short prefix of the secret survives into any output.
+type Secret struct {
+	Match  string `json:"match"`
+	Commit string `json:"commit,omitempty"`
+	Author string `json:"author,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Date   string `json:"date,omitempty"`
+}
+
+// Traffic describes the request behind a gateway event.
+type Traffic struct {
+	RequestID string `json:"request_id"`
+	Route     string `json:"route,omitempty"`
+	// Action is what the gateway did: block, log, rate_limit, ban.
+	Action   string `json:"action"`
+	ClientIP string `json:"client_ip"`
+	Method   string `json:"method,omitempty"`
+	Host     string `json:"host,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Status   int    `json:"status,omitempty"`
+	JA4      string `json:"ja4,omitempty"`
+	JA3      string `json:"ja3,omitempty"`
+	// Identity is the verified client certificate identity (SAN URI or subject).
+	Identity string `json:"identity,omitempty"`
+}
+
 // Finding is one problem found by any part of Rampart.
 type Finding struct {
 	RuleID      string       `json:"rule_id"`
@@ -98,18 +144,43 @@ type Finding struct {
 	Fingerprint string       `json:"fingerprint"`
 	Suppressed  bool         `json:"suppressed,omitempty"`
 	Suppression *Suppression `json:"suppression,omitempty"`
+	// Aliases are other ids of the same problem (CVE, GHSA) for vulnerabilities.
+	Aliases []string `json:"aliases,omitempty"`
+	Package *Package `json:"package,omitempty"`
+	Secret  *Secret  `json:"secret,omitempty"`
+	Traffic *Traffic `json:"traffic,omitempty"`
+	// Time is when an event happened; zero for scan findings.
+	Time time.Time `json:"time,omitzero"`
+}
+
+// Sink receives findings and events as they are produced (a report, a
+// JSON-lines event file, later the console's store).
+type Sink interface {
+	Emit(ctx context.Context, items ...Finding) error
 }
 
 // SetFingerprint computes a stable identity from what the finding is about,
 // not from its wording or line, so that it survives edits elsewhere in the
-// file: rule, path, resource and field.
+// file: rule, path, resource and field, plus the package of a
+// vulnerability and the commit of a secret found in history.
 func (f *Finding) SetFingerprint() {
 	h := sha256.New()
 	for _, s := range []string{f.RuleID, f.Location.Path, f.Resource.String(), f.Location.Field, fieldOrLine(f)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
+	if f.Package != nil {
+		h.Write([]byte(packageKey(f)))
+	}
+	if f.Secret != nil && f.Secret.Commit != "" {
+		h.Write([]byte(f.Secret.Commit))
+	}
 	f.Fingerprint = hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// packageKey tells apart one advisory on two packages of one lockfile.
+func packageKey(f *Finding) string {
+	return f.Package.Ecosystem + "/" + f.Package.Name + "@" + f.Package.Version
 }
 
 // fieldOrLine adds the line when there is no field to tell two findings of

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 
@@ -83,7 +85,40 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 		b = appendOptional(b, in2, "expires", s.Expires)
 		b = append(b, in3...)
 	}
+	if len(f.Aliases) > 0 {
+		b = appendKey(b, in1, "aliases", false)
+		b = appendStrings(b, f.Aliases, in2, "\n      ]")
+	}
+	// The nested objects of vulnerabilities, secrets and events are rare
+	// next to misconfigurations; encoding/json writes them.
+	if f.Package != nil {
+		b = appendJSON(appendKey(b, in1, "package", false), f.Package)
+	}
+	if f.Secret != nil {
+		b = appendJSON(appendKey(b, in1, "secret", false), f.Secret)
+	}
+	if f.Traffic != nil {
+		b = appendJSON(appendKey(b, in1, "traffic", false), f.Traffic)
+	}
+	if !f.Time.IsZero() {
+		b = appendJSON(appendKey(b, in1, "time", false), f.Time)
+	}
 	return append(b, "\n    }"...)
+}
+
+// appendJSON writes v with encoding/json at the indentation of a finding's
+// fields.
+func appendJSON(b []byte, v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("      ", "  ")
+	if err := enc.Encode(v); err != nil {
+		// Only a time outside years 0-9999 fails; write it as null
+		// rather than break the document.
+		return append(b, "null"...)
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // appendOptional writes a string field tagged omitempty, never the first

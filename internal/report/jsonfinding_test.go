@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -22,6 +23,12 @@ func TestAppendFindingMatchesEncodingJSON(t *testing.T) {
 		References: []string{"https://x"}, Resource: &finding.Resource{Kind: "Pod", Namespace: "ns", Name: "n"},
 		Location:    finding.Location{Path: "p.yaml", StartLine: 3, EndLine: 4, Field: "spec"},
 		Fingerprint: "f", Suppressed: true, Suppression: &finding.Suppression{Source: "inline", Reason: "why", Expires: "2030-01-01"},
+		Aliases:     []string{"CVE-2024-1", "GHSA-x<y>"},
+		Package: &finding.Package{Name: "golang.org/x/net", Version: "0.1.0", Ecosystem: "Go", PURL: "pkg:golang/golang.org/x/net@0.1.0",
+			FixedVersions: []string{"0.7.0"}, Relationship: "direct", Reachable: new(bool)},
+		Secret:  &finding.Secret{Match: "AKIA****", Commit: "abc", Author: "a <b>", Email: "e", Date: "2026-01-01"},
+		Traffic: &finding.Traffic{RequestID: "r", Route: "app", Action: "block", ClientIP: "127.0.0.1", Method: "GET", Host: "h", Path: "/?q=<x>", Status: 403, JA4: "t13", JA3: "j", Identity: "spiffe://x"},
+		Time:    time.Date(2026, 11, 23, 10, 0, 0, 5, time.UTC),
 	}
 	// Every exported field must be set in full, so a new field fails here
 	// until appendFinding writes it.
