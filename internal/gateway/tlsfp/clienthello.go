@@ -175,6 +175,9 @@ func (h *handshakeReader) next() ([]byte, error) {
 	}
 	msg := h.buf[:handshakeHeaderLen+n:handshakeHeaderLen+n]
 	h.buf = h.buf[handshakeHeaderLen+n:]
+	// The record-bytes budget is per message: a stream may carry a second
+	// hello (after HelloRetryRequest).
+	h.recordBytes = len(h.buf)
 	return msg, nil
 }
 
