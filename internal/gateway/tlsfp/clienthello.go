@@ -72,12 +72,12 @@ type ClientHello struct {
 	// RecordVersion is the version in the first record header.
 	RecordVersion uint16
 	// Version is the legacy_version of the hello.
-	Version           uint16
-	Random            []byte
-	SessionID         []byte
-	CipherSuites      []uint16
+	Version            uint16
+	Random             []byte
+	SessionID          []byte
+	CipherSuites       []uint16
 	CompressionMethods []byte
-	Extensions        []Extension
+	Extensions         []Extension
 
 	// Decoded from extensions; nil or empty when absent.
 	ServerName          string
@@ -173,7 +173,7 @@ func (h *handshakeReader) next() ([]byte, error) {
 	if len(h.buf) < handshakeHeaderLen+n {
 		return nil, nil
 	}
-	msg := h.buf[:handshakeHeaderLen+n:handshakeHeaderLen+n]
+	msg := h.buf[: handshakeHeaderLen+n : handshakeHeaderLen+n]
 	h.buf = h.buf[handshakeHeaderLen+n:]
 	// The record-bytes budget is per message: a stream may carry a second
 	// hello (after HelloRetryRequest).

@@ -90,7 +90,7 @@ func TestReference(t *testing.T) {
 					gotRow := map[string]string{
 						"src": h.Src.String(), "dst": h.Dst.String(),
 						"srcport": strconv.Itoa(int(h.SrcPort)), "dstport": strconv.Itoa(int(h.DstPort)),
-						"domain": fp.SNI,
+						"domain":    fp.SNI,
 						"JA4" + sfx: fp.JA4, "JA4_r" + sfx: fp.JA4R, "JA4_o" + sfx: fp.JA4O, "JA4_ro" + sfx: fp.JA4RO,
 					}
 					wantRow := map[string]string{}
