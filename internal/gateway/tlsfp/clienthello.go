@@ -78,6 +78,8 @@ type ClientHello struct {
 	CipherSuites       []uint16
 	CompressionMethods []byte
 	Extensions         []Extension
+	// Raw is the handshake message, header included, as it was on the wire.
+	Raw []byte
 
 	// Decoded from extensions; nil or empty when absent.
 	ServerName          string
@@ -106,7 +108,7 @@ func Parse(hello []byte) (*ClientHello, error) {
 			if msg[0] != typeClientHello {
 				return nil, fmt.Errorf("handshake type %d, want client hello (1): %w", msg[0], ErrMalformed)
 			}
-			return parseHello(msg[handshakeHeaderLen:], hs.firstVersion)
+			return parseHello(msg, hs.firstVersion)
 		}
 		n, err := hs.feedRecord(hello[off:], off)
 		if err != nil {
@@ -241,10 +243,10 @@ func u16s(b []byte, field string) ([]uint16, error) {
 	return out, nil
 }
 
-// parseHello parses the ClientHello body (after the handshake header).
-func parseHello(body []byte, recordVersion uint16) (*ClientHello, error) {
-	r := &reader{b: body}
-	ch := &ClientHello{RecordVersion: recordVersion}
+// parseHello parses a ClientHello handshake message, header included.
+func parseHello(msg []byte, recordVersion uint16) (*ClientHello, error) {
+	r := &reader{b: msg[handshakeHeaderLen:], off: handshakeHeaderLen}
+	ch := &ClientHello{RecordVersion: recordVersion, Raw: msg}
 	ch.Version = r.u16("legacy_version")
 	ch.Random = r.bytes(32, "random")
 	ch.SessionID = r.vec8("legacy_session_id")

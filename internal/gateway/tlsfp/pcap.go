@@ -369,7 +369,7 @@ func scanHellos(b []byte) ([]*ClientHello, error) {
 			if msg[0] != typeClientHello {
 				return out, nil
 			}
-			ch, err := parseHello(msg[handshakeHeaderLen:], version)
+			ch, err := parseHello(msg, version)
 			if err != nil {
 				return out, err
 			}
