@@ -122,7 +122,7 @@ func FuzzJA3(f *testing.F) {
 		if !ja3Format.MatchString(ja3) {
 			t.Fatalf("JA3 %q does not match %s", ja3, ja3Format)
 		}
-		if strings.HasPrefix(ja3, strconv.Itoa(int(ch.Version))+",") == false {
+		if !strings.HasPrefix(ja3, strconv.Itoa(int(ch.Version))+",") {
 			t.Fatalf("JA3 %q does not start with the hello version %d", ja3, ch.Version)
 		}
 	})
