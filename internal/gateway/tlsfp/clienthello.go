@@ -273,11 +273,12 @@ func parseHello(msg []byte, recordVersion uint16) (*ClientHello, error) {
 		return nil, fmt.Errorf("%d bytes after extensions: %w", len(r.b), ErrMalformed)
 	}
 	er := &reader{b: exts, off: r.off - len(exts)}
+	ch.Extensions = make([]Extension, 0, 24)
 	for len(er.b) > 0 {
 		typ := er.u16("extension type")
-		data := er.vec16(fmt.Sprintf("extension %#04x data", typ))
+		data := er.vec16("extension data")
 		if er.err != nil {
-			return nil, er.err
+			return nil, fmt.Errorf("extension %#04x: %w", typ, er.err)
 		}
 		ch.Extensions = append(ch.Extensions, Extension{Type: typ, Data: data})
 		if err := ch.decodeExtension(typ, data); err != nil {
