@@ -118,6 +118,29 @@ func Parse(hello []byte) (*ClientHello, error) {
 	}
 }
 
+// ParseHandshake parses a ClientHello handshake message without the record
+// layer, as QUIC carries it in CRYPTO frames (RFC 9001); fingerprint it
+// with ProtoQUIC.
+func ParseHandshake(msg []byte) (*ClientHello, error) {
+	if len(msg) < handshakeHeaderLen {
+		return nil, fmt.Errorf("handshake header: %d of %d bytes: %w", len(msg), handshakeHeaderLen, ErrTruncated)
+	}
+	if msg[0] != typeClientHello {
+		return nil, fmt.Errorf("handshake type %d, want client hello (1): %w", msg[0], ErrMalformed)
+	}
+	n := int(msg[1])<<16 | int(msg[2])<<8 | int(msg[3])
+	if n > MaxHelloSize {
+		return nil, fmt.Errorf("client hello of %d bytes, limit %d: %w", n, MaxHelloSize, ErrTooLarge)
+	}
+	if len(msg) < handshakeHeaderLen+n {
+		return nil, fmt.Errorf("client hello: %d of %d bytes: %w", len(msg)-handshakeHeaderLen, n, ErrTruncated)
+	}
+	if len(msg) > handshakeHeaderLen+n {
+		return nil, fmt.Errorf("%d bytes after the client hello: %w", len(msg)-handshakeHeaderLen-n, ErrMalformed)
+	}
+	return parseHello(msg, 0)
+}
+
 // handshakeReader joins handshake records into handshake messages.
 type handshakeReader struct {
 	buf          []byte

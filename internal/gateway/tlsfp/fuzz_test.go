@@ -76,12 +76,18 @@ func addSeeds(f *testing.F) {
 func FuzzParseClientHello(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if ch, err := ParseHandshake(data); (ch == nil) == (err == nil) {
+			t.Fatalf("ParseHandshake: hello %v, error %v", ch != nil, err)
+		}
 		ch, err := Parse(data)
 		if err != nil {
 			if ch != nil {
 				t.Fatalf("Parse returned a hello and an error: %v", err)
 			}
 			return
+		}
+		if _, err := ParseHandshake(ch.Raw); err != nil {
+			t.Fatalf("ParseHandshake(Raw): %v", err)
 		}
 		// What parsed once parses the same from its own message bytes.
 		again, err := Parse(record(ch.Raw))
