@@ -177,7 +177,7 @@ func (t *tracker) packet(data []byte, lt layers.LinkType) error {
 	for _, l := range p.Layers() {
 		switch l := l.(type) {
 		case *layers.IPv4:
-			if l.FragOffset != 0 {
+			if l.FragOffset != 0 || l.Flags&layers.IPv4MoreFragments != 0 {
 				return errors.New("ipv4 fragment not reassembled")
 			}
 			src, _ = netip.AddrFromSlice(l.SrcIP.To4())
