@@ -19,12 +19,12 @@ import (
 const (
 	recordHeaderLen    = 5
 	handshakeHeaderLen = 4
-	maxRecordPayload   = 16384 + 2048 // TLSCiphertext limit; plaintext is 2^14
+	maxRecordPayload   = 16384 // TLSPlaintext limit (RFC 8446 5.1); hellos are never encrypted
 	// MaxHelloSize is the largest ClientHello handshake message accepted.
 	MaxHelloSize = 16384
-	// MaxHelloBytes is the largest number of record bytes (headers included)
-	// a MaxHelloSize hello can take when split into one-byte records would be
-	// absurd; we allow headers for up to 64 records.
+	// MaxHelloBytes bounds the record bytes (headers included) read for one
+	// hello: a MaxHelloSize hello plus the headers of up to 64 records, as
+	// no real client splits its hello finer than that.
 	MaxHelloBytes = MaxHelloSize + handshakeHeaderLen + 64*recordHeaderLen
 )
 
@@ -33,7 +33,6 @@ const (
 	recordChangeCipherSpec = 20
 	recordAlert            = 21
 	recordHandshake        = 22
-	recordApplicationData  = 23
 	typeClientHello        = 1
 )
 
