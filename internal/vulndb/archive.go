@@ -78,6 +78,17 @@ func (im *importer) importZip(ctx context.Context, r io.ReaderAt, size int64) er
 	if err != nil {
 		return fmt.Errorf("read %s/all.zip: %w", im.eco, err)
 	}
+	// Declared sizes can lie (archive/zip then stops at the declared size
+	// with ErrFormat), but an honest archive over the limit fails early.
+	var declared uint64
+	for _, f := range zr.File {
+		if f.UncompressedSize64 <= uint64(im.maxEntry) {
+			declared += f.UncompressedSize64
+		}
+	}
+	if declared > uint64(im.maxTotal) {
+		return fmt.Errorf("%s/all.zip: %w: declares %d bytes, limit %d", im.eco, ErrArchiveTooLarge, declared, im.maxTotal)
+	}
 	for _, f := range zr.File {
 		if err := ctx.Err(); err != nil {
 			return err

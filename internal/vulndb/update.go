@@ -330,12 +330,10 @@ func (u *updater) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(meta.Ecosystems) == 0 {
+		return nil // every archive failed and there was no database: write none
+	}
 	if u.next == nil {
-		if u.old == nil {
-			if len(meta.Ecosystems) == 0 {
-				return errors.New("no ecosystem could be downloaded; no database was written")
-			}
-		}
 		return u.touchOld(metaJSON)
 	}
 	// Carry over every archive that was not imported into the new file.
