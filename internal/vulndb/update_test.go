@@ -402,7 +402,7 @@ func TestArchiveLimits(t *testing.T) {
 	}()
 	corrupt := func() []byte {
 		b := zipFiles(t, map[string][]byte{
-			"A-1.json": bytes.Repeat([]byte(" "), 4096),
+			"A-1.json":            bytes.Repeat([]byte(" "), 4096),
 			"GHSA-aaaa-0001.json": otherRecords["npm"]["GHSA-aaaa-0001.json"],
 		})
 		// Flip bytes inside the first entry's compressed data: its CRC
