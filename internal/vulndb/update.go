@@ -317,7 +317,9 @@ func (u *updater) ensureNext() error {
 	u.nextTmp = f.Name()
 	f.Close()
 	// Durability comes from one Sync before the rename, not per commit.
-	db, err := bolt.Open(u.nextTmp, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, Timeout: time.Second})
+	// A large initial map (address space, not memory) avoids remapping as
+	// the file grows.
+	db, err := bolt.Open(u.nextTmp, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, Timeout: time.Second, InitialMmapSize: 1 << 30})
 	if err != nil {
 		return fmt.Errorf("create the new database: %w", err)
 	}
