@@ -143,6 +143,13 @@ func TestUpdateOtherEcosystems(t *testing.T) {
 		t.Errorf("problems = %v, want the FANCY range of RUSTSEC-0001", res.Problems)
 	}
 	s := openTest(t, dir)
+	ecos, err := s.Ecosystems()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ecos, []string{"Maven", "PyPI", "crates.io", "npm"}); diff != "" {
+		t.Errorf("indexed ecosystems (-got +want):\n%s", diff)
+	}
 	npm, _ := s.Meta().Ecosystem("npm")
 	if npm.Records != 1 || npm.Withdrawn != 1 {
 		t.Errorf("npm records %d withdrawn %d, want 1 and 1", npm.Records, npm.Withdrawn)
