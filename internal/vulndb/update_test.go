@@ -516,3 +516,19 @@ func TestConcurrentMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestMirrorPasswordRedacted(t *testing.T) {
+	srv := newOSVServer(t, otherArchives(t))
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1)
+	dir := t.TempDir()
+	_, err := testUpdate(t, dir, u, "npm", "NuGet")
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "404") {
+		t.Errorf("error %v: want a 404 without the password", err)
+	}
+	s := openTest(t, dir)
+	m := s.Meta()
+	npm, _ := m.Ecosystem("npm")
+	if strings.Contains(m.SourceURL, "s3cret") || strings.Contains(npm.URL, "s3cret") {
+		t.Errorf("password stored in the metadata: %q %q", m.SourceURL, npm.URL)
+	}
+}
