@@ -349,8 +349,12 @@ func (u *updater) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(meta.Ecosystems) == 0 {
-		return nil // every archive failed and there was no database: write none
+	confirmed := false
+	for _, e := range u.res.Ecosystems {
+		confirmed = confirmed || e.Status != StatusFailed
+	}
+	if !confirmed {
+		return nil // every archive failed: leave any old database as it was
 	}
 	if u.next == nil {
 		return u.touchOld(metaJSON)
