@@ -70,8 +70,11 @@ func NewLocal(opts LocalOptions) *Local {
 			l.evictTotal.Add(1)
 			if c.live(s.now) {
 				// The least recently used key still had state: it gets a
-				// fresh burst if it comes back. Counted for metrics.
-				l.evictLive.Add(1)
+				// fresh burst if it comes back. Counted for metrics, and
+				// said once in the log so an operator can raise MaxKeys.
+				if l.evictLive.Add(1) == 1 {
+					l.log.Warn("in-memory rate limit table full, dropping keys that still have state", "max_keys_per_shard", per, "shards", n)
+				}
 			}
 		})
 	}

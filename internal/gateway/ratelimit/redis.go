@@ -147,6 +147,7 @@ func (r *Redis) AllowMany(ctx context.Context, hits []Hit, _ time.Time) ([]Decis
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		// The server lost its script cache (restart, failover, SCRIPT
 		// FLUSH): EVAL sends the body once and caches it again.
+		r.log.Debug("rate limit script not cached on the server, sending it", "hits", len(hits))
 		cmds, err = r.pipeline(ctx, hits, func(p redis.Pipeliner, keys []string, args []any) *redis.Cmd {
 			return script.Eval(ctx, p, keys, args...)
 		})
