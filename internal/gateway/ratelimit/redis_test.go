@@ -289,3 +289,29 @@ func closedAddr(t testing.TB) string {
 	ln.Close()
 	return addr
 }
+
+// TestFallbackHealthyRedis: with Redis up every decision is Redis's and the
+// breaker stays closed.
+func TestFallbackHealthyRedis(t *testing.T) {
+	c, prefix := testRedis(t)
+	f := NewFallback(NewRedis(c, RedisOptions{KeyPrefix: prefix, Timeout: 2 * time.Second}), FallbackOptions{})
+	rule := &Rule{Name: "r", Key: mustKey(t, "ip"), Rate: 3, Period: time.Hour, Burst: 3}
+	var got []bool
+	for range 4 {
+		d, err := f.Allow(context.Background(), rule, "k", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, d.Allowed)
+	}
+	if diff := cmp.Diff(got, []bool{true, true, true, false}); diff != "" {
+		t.Errorf("allowed (-got +want):\n%s", diff)
+	}
+	want := BackendState{Breaker: "closed", Healthy: true, OnError: "local"}
+	if diff := cmp.Diff(f.State(), want); diff != "" {
+		t.Errorf("State (-got +want):\n%s", diff)
+	}
+	if n := f.Local().Len(); n != 0 {
+		t.Errorf("local limiter holds %d keys, want 0 while Redis answers", n)
+	}
+}
