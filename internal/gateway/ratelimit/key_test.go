@@ -154,18 +154,16 @@ func TestKeyValueUnambiguous(t *testing.T) {
 	}
 }
 
+// FuzzParseKey parses a key and builds its value from a request whose every
+// attribute is the fuzzed value v.
 func FuzzParseKey(f *testing.F) {
-	for _, s := range []string{"ip", "ip+header:X-Api-Key", "jwt:sub", "cookie:s+query:q", "header:", "+", "ip+ip"} {
-		f.Add(s)
+	for _, s := range [][2]string{
+		{"ip", ""}, {"ip+header:X-Api-Key", "k"}, {"jwt:sub", "user"}, {"cookie:s+query:q", "a\x00b"},
+		{"header:", ""}, {"+", "x"}, {"ip+ip", ""},
+	} {
+		f.Add(s[0], s[1])
 	}
-	ri := &RequestInfo{
-		ClientIP: netip.MustParseAddr("192.0.2.1"),
-		Header:   http.Header{"X-Api-Key": {"k"}},
-		Cookies:  func(string) string { return "c" },
-		Query:    url.Values{"q": {"v"}},
-		Claims:   map[string]any{"sub": "s"},
-	}
-	f.Fuzz(func(t *testing.T, s string) {
+	f.Fuzz(func(t *testing.T, s, v string) {
 		k, err := ParseKey(s)
 		if err != nil {
 			return
@@ -177,6 +175,26 @@ func FuzzParseKey(f *testing.F) {
 		if again.String() != k.String() {
 			t.Fatalf("round trip %q -> %q", k.String(), again.String())
 		}
-		k.Value(ri)
+		h := http.Header{}
+		for _, p := range k.parts {
+			if p.kind == partHeader {
+				h.Add(p.name, v)
+			}
+		}
+		ip, _ := netip.ParseAddr(v)
+		ri := &RequestInfo{
+			ClientIP: ip, JA4: v, JA3: v, Header: h,
+			Cookies: func(string) string { return v },
+			Query:   url.Values{},
+			Claims:  map[string]any{},
+		}
+		for _, p := range k.parts {
+			ri.Query.Add(p.name, v)
+			ri.Claims[p.name] = v
+		}
+		got, ok := k.Value(ri)
+		if ok && v == "" {
+			t.Fatalf("key %q built %q from empty values", k.String(), got)
+		}
 	})
 }

@@ -98,14 +98,10 @@ func (l *Local) Allow(_ context.Context, rule *Rule, key string, now time.Time) 
 	s.mu.Lock()
 	c, _ := s.lru.Get(h)
 	c, d := gcra(c, ns, rule)
-	if c.live(ns) {
-		s.now = ns
-		s.lru.Add(h, c)
-	} else {
-		// Nothing to remember (possible only for a refused request of an
-		// idle key, which cannot happen, but keep the map clean anyway).
-		s.lru.Remove(h)
-	}
+	// Every decision leaves a live cell (TAT or block after now), and a
+	// refused key must move to the front too, so it is not evicted first.
+	s.now = ns
+	s.lru.Add(h, c)
 	s.mu.Unlock()
 	return d, nil
 }
