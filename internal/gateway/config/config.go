@@ -148,12 +148,12 @@ type Upstream struct {
 	HealthCheck *HealthCheck `yaml:"health_check"`
 	Passive     Passive      `yaml:"passive"`
 	// Retries is how many other targets an idempotent request is retried on.
-	Retries         int          `yaml:"retries"`
-	TLS             *UpstreamTLS `yaml:"tls"`
-	MaxIdleConns    int          `yaml:"max_idle_conns"`
-	MaxInFlight     int          `yaml:"max_in_flight"`
-	Queue           int          `yaml:"queue"`
-	QueueTimeout    time.Duration `yaml:"queue_timeout"`
+	Retries      int           `yaml:"retries"`
+	TLS          *UpstreamTLS  `yaml:"tls"`
+	MaxIdleConns int           `yaml:"max_idle_conns"`
+	MaxInFlight  int           `yaml:"max_in_flight"`
+	Queue        int           `yaml:"queue"`
+	QueueTimeout time.Duration `yaml:"queue_timeout"`
 }
 
 // HealthCheck probes every target with GET Path.
