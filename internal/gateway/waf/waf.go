@@ -431,8 +431,8 @@ func (w *WAF) emit(r *http.Request, id string, d Decision) {
 func (w *WAF) decision(tx types.Transaction, it *types.Interruption) Decision {
 	var d Decision
 	for _, mr := range tx.MatchedRules() {
-		if mr.Message() == "" {
-			continue // CRS bookkeeping rules (nolog, no msg)
+		if l, ok := mr.(interface{ Log() bool }); (ok && !l.Log()) || mr.Message() == "" {
+			continue // CRS bookkeeping rules (nolog)
 		}
 		rid := mr.Rule().ID()
 		d.RuleIDs = append(d.RuleIDs, rid)
