@@ -1,10 +1,15 @@
 package gateway
 
-import "net"
+import (
+	"net"
 
-// fingerprintOf fills JA4/JA3 from the connection when the listener
-// captured them.
+	"github.com/rampart-sec/rampart/internal/gateway/tlsfp"
+)
+
+// fingerprintOf fills JA4/JA3 from a connection accepted through a tlsfp
+// listener (it looks through *tls.Conn and the connlimit wrapper).
 func fingerprintOf(c net.Conn, info *TLSInfo) {
-	_ = c
-	_ = info
+	if fp, ok := tlsfp.FromConn(c); ok {
+		info.JA4, info.JA3 = fp.JA4, fp.JA3Hash
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,7 +90,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case LogOnly:
 			req.Decisions = append(req.Decisions, v.Reason+":"+v.RuleID)
-			s.emit(ctx, req, v, 0)
+			s.emit(ctx, req, v, 0, nil)
 		}
 	}
 	r = r.WithContext(ctx)
@@ -128,11 +130,11 @@ func (s *Server) block(ctx context.Context, w http.ResponseWriter, req *Request,
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(http.StatusText(status) + "\nrequest id: " + req.ID + "\n"))
-	s.emit(ctx, req, v, status)
+	s.emit(ctx, req, v, status, nil)
 }
 
 // emit records a security event.
-func (s *Server) emit(ctx context.Context, req *Request, v Verdict, status int) {
+func (s *Server) emit(ctx context.Context, req *Request, v Verdict, status int, ruleIDs []int) {
 	if s.events == nil {
 		return
 	}
@@ -163,14 +165,12 @@ func (s *Server) emit(ctx context.Context, req *Request, v Verdict, status int) 
 		Kind:     finding.KindTraffic,
 		Severity: sev,
 		Title:    "Request " + action + " (" + v.Reason + ")",
-		Message:  v.Reason + " " + v.RuleID + " from " + t.ClientIP,
 		Controls: []string{},
 		Traffic:  t,
 		Time:     req.Start.UTC(),
 	}
-	if v.RuleID != "" {
-		f.References = []string{v.RuleID}
-	}
+	f.Message = fmtMessage(v, t.ClientIP, ruleIDs)
+	f.SetFingerprint()
 	_ = s.events.Emit(ctx, f)
 }
 
@@ -250,4 +250,19 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // Flush is here too because some handlers test for http.Flusher directly.
 func (w *statusWriter) Flush() {
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func fmtMessage(v Verdict, ip string, ruleIDs []int) string {
+	msg := v.Reason
+	if v.RuleID != "" {
+		msg += " " + v.RuleID
+	}
+	if len(ruleIDs) > 1 {
+		ids := make([]string, len(ruleIDs))
+		for i, id := range ruleIDs {
+			ids[i] = strconv.Itoa(id)
+		}
+		msg += " (rules " + strings.Join(ids, ",") + ")"
+	}
+	return msg + " from " + ip
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 	"github.com/rampart-sec/rampart/internal/gateway/connlimit"
 	"github.com/rampart-sec/rampart/internal/gateway/metrics"
+	"github.com/rampart-sec/rampart/internal/gateway/ratelimit"
+	"github.com/rampart-sec/rampart/internal/gateway/tlsfp"
 )
 
 // Options are the gateway's collaborators.
@@ -29,10 +32,13 @@ type Options struct {
 // Server is a running gateway: its listeners are fixed at start, its
 // routes, guards, upstreams and certificates can be reloaded.
 type Server struct {
-	log    *slog.Logger
-	m      *metrics.Metrics
-	events finding.Sink
-	ids    *requestIDs
+	log     *slog.Logger
+	m       *metrics.Metrics
+	events  finding.Sink
+	ids     *requestIDs
+	limiter ratelimit.Limiter
+	backend config.RateLimitBackend
+	onErr   string
 
 	state    atomic.Pointer[state]
 	reloadMu sync.Mutex
@@ -58,12 +64,21 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	}
 	s := &Server{log: o.Logger, m: o.Metrics, events: o.Events, ids: newRequestIDs(), ctx: ctx,
 		listen: cfg.Listen, limits: cfg.Limits, admin: cfg.Admin.Address}
-	st, err := buildState(ctx, cfg, deps{log: s.log, metrics: s.m})
+	lim, err := newLimiter(cfg, s.log, s.m)
+	if err != nil {
+		return nil, err
+	}
+	s.limiter, s.backend, s.onErr = lim, cfg.RateLimitBackend, cfg.OnBackendError
+	st, err := buildState(ctx, cfg, s.deps())
 	if err != nil {
 		return nil, err
 	}
 	s.state.Store(st)
 	return s, nil
+}
+
+func (s *Server) deps() deps {
+	return deps{log: s.log, metrics: s.m, limiter: s.limiter, emit: s.emit}
 }
 
 // Reload builds a state from cfg and swaps it in. On error the running
@@ -80,7 +95,11 @@ func (s *Server) Reload(cfg *config.Config) error {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return errors.New("admin.address changed: restart the gateway to apply it")
 	}
-	st, err := buildState(s.ctx, cfg, deps{log: s.log, metrics: s.m})
+	if !reflect.DeepEqual(cfg.RateLimitBackend, s.backend) || cfg.OnBackendError != s.onErr {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return errors.New("rate_limit_backend or on_backend_error changed: restart the gateway to apply it")
+	}
+	st, err := buildState(s.ctx, cfg, s.deps())
 	if err != nil {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return err
@@ -151,6 +170,12 @@ func (s *Server) wrapTLS(ln net.Listener, lc config.Listener) net.Listener {
 			}
 			return nil, errors.New("no TLS configuration for listener")
 		},
+	}
+	if f := lc.TLS.Fingerprint; f == nil || *f {
+		ln = tlsfp.NewListener(ln, tlsfp.ListenerOptions{
+			Logger:       s.log,
+			HelloTimeout: s.limits.ReadHeaderTimeout,
+		})
 	}
 	return tls.NewListener(ln, tc)
 }

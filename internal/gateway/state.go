@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 	"github.com/rampart-sec/rampart/internal/gateway/metrics"
 	"github.com/rampart-sec/rampart/internal/gateway/proxy"
+	"github.com/rampart-sec/rampart/internal/gateway/ratelimit"
+	"github.com/rampart-sec/rampart/internal/gateway/waf"
 )
 
 // state is everything a config produces that requests use. It is built
@@ -25,6 +28,7 @@ type state struct {
 	// certificates apply to new connections.
 	tlsConfigs map[string]*tls.Config
 	routes     []*route
+	wafs       []*waf.WAF
 	cancel     context.CancelFunc
 }
 
@@ -44,6 +48,8 @@ type route struct {
 type deps struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	limiter ratelimit.Limiter
+	emit    func(ctx context.Context, req *Request, v Verdict, status int, ruleIDs []int)
 }
 
 func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err error) {
@@ -105,6 +111,14 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 		rt.guards = append(rt.guards, g)
 	}
 
+	if len(rc.RateLimits) > 0 {
+		g, err := newRateGuard(rc.Name, rc.RateLimits, d.limiter, d.metrics)
+		if err != nil {
+			return nil, err
+		}
+		rt.guards = append(rt.guards, g)
+	}
+
 	strip := rt.strip
 	pool, err := proxy.New(rc.Upstream, proxy.Options{
 		Route:    rc.Name,
@@ -125,6 +139,15 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 	rt.pool = pool
 	pool.Start(ctx)
 	rt.handler = pool
+	if rc.WAF != nil {
+		w, err := s.newWAF(ctx, rt, *rc.WAF, d)
+		if err != nil {
+			return nil, fmt.Errorf("waf: %w", err)
+		}
+		s.wafs = append(s.wafs, w)
+		// The WAF wraps the proxy: it needs the body and the response.
+		rt.handler = w.Wrap(pool)
+	}
 	return rt, nil
 }
 
@@ -139,4 +162,15 @@ func (s *state) close() {
 			rt.pool.Close()
 		}
 	}
+	wafs := s.wafs
+	// Requests of this state may still be inside a WAF; its shared rules are
+	// released once they are surely done.
+	time.AfterFunc(wafGrace, func() {
+		for _, w := range wafs {
+			_ = w.Close()
+		}
+	})
 }
+
+// wafGrace is how long an old state's WAFs stay usable after a reload.
+const wafGrace = 2 * time.Minute

@@ -4,6 +4,9 @@ package config
 
 import (
 	"time"
+
+	"github.com/rampart-sec/rampart/internal/gateway/ratelimit"
+	"github.com/rampart-sec/rampart/internal/gateway/waf"
 )
 
 // Config is one gateway configuration file. Every key is documented in
@@ -97,12 +100,7 @@ type Limits struct {
 
 // RateLimitBackend is where rate-limit counters live; empty means in process.
 type RateLimitBackend struct {
-	Redis *Redis `yaml:"redis"`
-}
-
-// Redis is a Redis connection URL (redis://user:pass@host:port/db).
-type Redis struct {
-	URL string `yaml:"url"`
+	Redis *ratelimit.RedisConfig `yaml:"redis"`
 }
 
 // Events writes security events (blocks, rate limits) as JSON lines.
@@ -116,7 +114,7 @@ type Route struct {
 	Name                 string      `yaml:"name"`
 	Match                Match       `yaml:"match"`
 	Upstream             Upstream    `yaml:"upstream"`
-	WAF                  *WAF        `yaml:"waf"`
+	WAF                  *waf.Config `yaml:"waf"`
 	RateLimits           []RateLimit `yaml:"rate_limits"`
 	IPAllow              []string    `yaml:"ip_allow"`
 	IPDeny               []string    `yaml:"ip_deny"`
@@ -180,23 +178,6 @@ type UpstreamTLS struct {
 	KeyFile            string `yaml:"key_file"`
 	ServerName         string `yaml:"server_name"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
-}
-
-// WAF mirrors waf.Config in snake_case.
-type WAF struct {
-	Mode                string   `yaml:"mode"`
-	ParanoiaLevel       int      `yaml:"paranoia_level"`
-	InboundThreshold    int      `yaml:"inbound_threshold"`
-	OutboundThreshold   int      `yaml:"outbound_threshold"`
-	ExcludeRuleIDs      []int    `yaml:"exclude_rule_ids"`
-	ExcludeTags         []string `yaml:"exclude_tags"`
-	BodyLimit           int64    `yaml:"body_limit"`
-	BodyLimitAction     string   `yaml:"body_limit_action"`
-	InspectResponse     bool     `yaml:"inspect_response"`
-	AllowedMethods      []string `yaml:"allowed_methods"`
-	AllowedContentTypes []string `yaml:"allowed_content_types"`
-	BlockBody           string   `yaml:"block_body"`
-	FailOpen            bool     `yaml:"fail_open"`
 }
 
 // RateLimit is one limit of a route.

@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rampart-sec/rampart/internal/gateway/ratelimit"
+	"github.com/rampart-sec/rampart/internal/gateway/waf"
 )
 
 func (v *validator) config(c *Config) {
@@ -53,8 +56,10 @@ func (v *validator) config(c *Config) {
 		v.headers("request_id_header", []string{c.RequestIDHeader})
 	}
 	if r := c.RateLimitBackend.Redis; r != nil {
-		if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			v.errorf("rate_limit_backend.redis.url", "want redis://host:port[/db] or rediss://..., got %q", redactURL(r.URL))
+		// Building the client checks the settings without connecting; the
+		// password variable is only checked for being named here.
+		if _, err := ratelimit.NewRedisClient(*r, func(string) string { return "set" }); err != nil {
+			v.errorf("rate_limit_backend.redis", "%s", strings.TrimPrefix(err.Error(), ratelimit.ErrInvalidBackend.Error()+": "))
 		}
 	}
 	v.oneOf("on_backend_error", c.OnBackendError, "local", "allow", "deny")
@@ -203,49 +208,41 @@ func (v *validator) tls(p string, t *TLS, dir string) {
 	}
 }
 
-func (v *validator) waf(p string, w *WAF) {
-	v.oneOf(p+".mode", w.Mode, "block", "detect", "off")
-	if w.ParanoiaLevel < 0 || w.ParanoiaLevel > 4 {
-		v.errorf(p+".paranoia_level", "want 1-4, got %d", w.ParanoiaLevel)
+func (v *validator) waf(p string, w *waf.Config) {
+	if err := w.Validate(); err != nil {
+		v.errorf(p, "%s", strings.TrimPrefix(err.Error(), waf.ErrInvalidConfig.Error()+": "))
 	}
-	if w.InboundThreshold < 0 || w.OutboundThreshold < 0 || w.BodyLimit < 0 {
-		v.errorf(p, "thresholds and body_limit must not be negative")
-	}
-	v.oneOf(p+".body_limit_action", w.BodyLimitAction, "reject", "process_partial")
 }
 
-var rateKeys = []string{"ip", "ja4", "ja3", "identity", "host", "route", "path"}
-
 func (v *validator) rateLimit(p string, rl *RateLimit, names map[string]bool) {
-	if rl.Name == "" {
-		v.errorf(p+".name", "want a name")
-	} else if names[rl.Name] {
+	if names[rl.Name] {
 		v.errorf(p+".name", "rate limit name %q is used twice in this route", rl.Name)
 	}
 	names[rl.Name] = true
 	if rl.Key == "" {
 		rl.Key = "ip"
 	}
-	for part := range strings.SplitSeq(rl.Key, "+") {
-		name, arg, hasArg := strings.Cut(part, ":")
-		switch {
-		case hasArg && (name == "header" || name == "cookie" || name == "query") && arg != "":
-		case !hasArg && slices.Contains(rateKeys, name):
-		default:
-			v.errorf(p+".key", "want ip, ja4, ja3, identity, host, route, path, header:NAME, cookie:NAME or query:NAME (joined with +), got %q", rl.Key)
-		}
+	if _, err := rl.Rule(); err != nil {
+		v.errorf(p, "%s", strings.TrimPrefix(err.Error(), ratelimit.ErrInvalidRule.Error()+" "))
 	}
-	if rl.Rate <= 0 {
-		v.errorf(p+".rate", "want a positive number of requests per period, got %d", rl.Rate)
+}
+
+// Rule converts the config to a ratelimit.Rule and validates it.
+func (rl *RateLimit) Rule() (*ratelimit.Rule, error) {
+	key, err := ratelimit.ParseKey(rl.Key)
+	if err != nil {
+		return nil, fmt.Errorf("key: %w", err)
 	}
-	if rl.Period <= 0 {
-		v.errorf(p+".period", "want a positive duration such as 1s or 1m, got %s", rl.Period)
+	act, err := ratelimit.ParseAction(rl.Action)
+	if err != nil {
+		return nil, err
 	}
-	if rl.Burst < 0 {
-		v.errorf(p+".burst", "must not be negative")
+	r := &ratelimit.Rule{Name: rl.Name, Key: key, Rate: rl.Rate, Period: rl.Period, Burst: rl.Burst,
+		Action: act, MitigationTimeout: rl.MitigationTimeout}
+	if err := r.Validate(); err != nil {
+		return nil, err
 	}
-	v.oneOf(p+".action", rl.Action, "block", "log")
-	v.nonNegative(p+".mitigation_timeout", rl.MitigationTimeout)
+	return r, nil
 }
 
 func (v *validator) limits(l *Limits) {
@@ -445,14 +442,6 @@ func applyDefaults(c *Config) {
 		}
 		if r.Timeouts.ResponseHeader == 0 {
 			r.Timeouts.ResponseHeader = 60 * time.Second
-		}
-		if w := r.WAF; w != nil {
-			if w.Mode == "" {
-				w.Mode = "block"
-			}
-			if w.ParanoiaLevel == 0 {
-				w.ParanoiaLevel = 1
-			}
 		}
 		for j := range r.RateLimits {
 			if r.RateLimits[j].Action == "" {
