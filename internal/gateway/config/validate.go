@@ -24,7 +24,7 @@ func (v *validator) config(c *Config) {
 		l := &c.Listen[i]
 		p := fmt.Sprintf("listen[%d]", i)
 		v.address(p+".address", l.Address)
-		if seen[l.Address] {
+		if seen[l.Address] && !strings.HasSuffix(l.Address, ":0") {
 			v.errorf(p+".address", "%q is listed twice", l.Address)
 		}
 		seen[l.Address] = true
