@@ -206,3 +206,5 @@ func (p *pki) client(h2 bool, certs ...tls.Certificate) *http.Client {
 }
 
 var plainClient = &http.Client{Timeout: 10 * time.Second}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

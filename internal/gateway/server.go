@@ -141,7 +141,7 @@ func (s *Server) Listen() error {
 			})
 		}
 		if lc.TLS != nil {
-			ln = s.wrapTLS(ln, lc)
+			ln = s.wrapTLS(ln, i, lc)
 		}
 		s.lns = append(s.lns, ln)
 		s.servers = append(s.servers, s.httpServer(i, lc))
@@ -159,13 +159,12 @@ func (s *Server) Listen() error {
 }
 
 // wrapTLS terminates TLS with the current state's config for the listener.
-func (s *Server) wrapTLS(ln net.Listener, lc config.Listener) net.Listener {
-	addr := lc.Address
+func (s *Server) wrapTLS(ln net.Listener, i int, lc config.Listener) net.Listener {
 	tc := &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"h2", "http/1.1"},
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-			if c := s.state.Load().tlsConfigs[addr]; c != nil {
+			if c := s.state.Load().tlsConfigs[i]; c != nil {
 				return c, nil
 			}
 			return nil, errors.New("no TLS configuration for listener")
@@ -268,6 +267,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.adminSv.Shutdown(sctx)
 	}
 	s.state.Load().close()
+	s.log.Info("gateway stopped")
 	return err
 }
 

@@ -24,9 +24,9 @@ type state struct {
 	cfg   *config.Config
 	table *table
 	trust trust
-	// tlsConfigs by listener address; looked up per handshake so reloaded
-	// certificates apply to new connections.
-	tlsConfigs map[string]*tls.Config
+	// tlsConfigs by listener index (nil without TLS); looked up per
+	// handshake so reloaded certificates apply to new connections.
+	tlsConfigs []*tls.Config
 	routes     []*route
 	wafs       []*waf.WAF
 	cancel     context.CancelFunc
@@ -54,7 +54,7 @@ type deps struct {
 
 func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err error) {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &state{cfg: cfg, tlsConfigs: map[string]*tls.Config{}, cancel: cancel}
+	s := &state{cfg: cfg, tlsConfigs: make([]*tls.Config, len(cfg.Listen)), cancel: cancel}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -67,7 +67,7 @@ func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err 
 		}
 		s.trust.proxies = append(s.trust.proxies, p)
 	}
-	for _, l := range cfg.Listen {
+	for i, l := range cfg.Listen {
 		if l.TLS == nil {
 			continue
 		}
@@ -75,7 +75,7 @@ func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err 
 		if err != nil {
 			return nil, fmt.Errorf("listener %s: %w", l.Address, err)
 		}
-		s.tlsConfigs[l.Address] = tc
+		s.tlsConfigs[i] = tc
 	}
 	for i := range cfg.Routes {
 		rt, err := s.buildRoute(ctx, &cfg.Routes[i], d)
