@@ -89,6 +89,13 @@ func startGateway(t *testing.T, src string, files map[string][]byte) *gw {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	return startConfig(t, cfg, dir)
+}
+
+// startConfig runs a gateway for an already loaded config.
+func startConfig(t *testing.T, cfg *config.Config, dir string) *gw {
+	t.Helper()
+	var err error
 	logs := &syncBuffer{}
 	g := &gw{logs: logs, events: &memSink{}, dir: dir, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
