@@ -172,7 +172,7 @@ func TestMalformedRequest(t *testing.T) {
 routes: [{name: app, upstream: { targets: [%q] }}]
 `, up.URL), nil)
 	for _, raw := range []string{
-		"GET / HTTP/1.1\r\n\r\n", // no Host
+		"GET / HTTP/1.1\r\n\r\n",                    // no Host
 		"OPTIONS other HTTP/1.1\r\nHost: a\r\n\r\n", // neither a path nor *
 		"GET /\x01bad HTTP/1.1\r\nHost: a\r\n\r\n",
 		"GARBAGE\r\n\r\n",
@@ -298,7 +298,9 @@ routes: [{name: app, upstream: { targets: %s, balance: least_conn }}]
 `, targetsYAML(ups)), nil)
 	// One long request occupies one target ...
 	slowDone := make(chan int)
-	go func() { slowDone <- do(t, &http.Client{Timeout: 10 * time.Second}, http.MethodGet, g.url(0)+"/slow", nil) }()
+	go func() {
+		slowDone <- do(t, &http.Client{Timeout: 10 * time.Second}, http.MethodGet, g.url(0)+"/slow", nil)
+	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for counts[0].Load()+counts[1].Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)

@@ -92,6 +92,22 @@ func startGateway(t *testing.T, src string, files map[string][]byte) *gw {
 	return startConfig(t, cfg, dir)
 }
 
+// startGatewayB builds a gateway for a benchmark without listening.
+func startGatewayB(b *testing.B, src string) *Server {
+	b.Helper()
+	cfg, err := config.Parse("bench.yaml", b.TempDir(), []byte(src))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	s, err := New(ctx, cfg, Options{Logger: discardLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // startConfig runs a gateway for an already loaded config.
 func startConfig(t *testing.T, cfg *config.Config, dir string) *gw {
 	t.Helper()

@@ -95,6 +95,10 @@ func (s *Server) Reload(cfg *config.Config) error {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return errors.New("admin.address changed: restart the gateway to apply it")
 	}
+	if cfg.Limits != s.limits {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return errors.New("limits changed: restart the gateway to apply them")
+	}
 	if !reflect.DeepEqual(cfg.RateLimitBackend, s.backend) || cfg.OnBackendError != s.onErr {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return errors.New("rate_limit_backend or on_backend_error changed: restart the gateway to apply it")

@@ -28,8 +28,10 @@ type state struct {
 	// handshake so reloaded certificates apply to new connections.
 	tlsConfigs []*tls.Config
 	routes     []*route
-	wafs       []*waf.WAF
-	cancel     context.CancelFunc
+	// Canonical header keys, computed once.
+	reqIDKey, ja4Key, ja3Key string
+	wafs                     []*waf.WAF
+	cancel                   context.CancelFunc
 }
 
 type route struct {
@@ -60,6 +62,9 @@ func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err 
 			s.close()
 		}
 	}()
+	s.reqIDKey = http.CanonicalHeaderKey(cfg.RequestIDHeader)
+	s.ja4Key = http.CanonicalHeaderKey(cfg.FingerprintHeaders.JA4)
+	s.ja3Key = http.CanonicalHeaderKey(cfg.FingerprintHeaders.JA3)
 	for _, c := range cfg.TrustedProxies {
 		p, err := config.ParsePrefix(c)
 		if err != nil {
