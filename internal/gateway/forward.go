@@ -143,11 +143,11 @@ func (s *state) rewrite(pr *httputil.ProxyRequest) {
 	if req != nil {
 		set(4, s.reqIDKey, req.ID)
 	}
-	fh := s.cfg.FingerprintHeaders
-	if *fh.Enabled {
-		// Client-supplied copies are never passed on.
-		delete(out, s.ja4Key)
-		delete(out, s.ja3Key)
+	// Client-supplied copies are never passed on, whether or not the
+	// gateway sends its own.
+	delete(out, s.ja4Key)
+	delete(out, s.ja3Key)
+	if *s.cfg.FingerprintHeaders.Enabled {
 		if req != nil && req.TLS != nil {
 			if req.TLS.JA4 != "" {
 				set(5, s.ja4Key, req.TLS.JA4)

@@ -448,3 +448,28 @@ routes: [{name: app, upstream: { targets: %s, max_in_flight: 1, queue: 1, queue_
 		t.Errorf("first request: %d", st)
 	}
 }
+
+func TestBodyLimitAndRequestIDOnce(t *testing.T) {
+	ups, counts := countingUpstreams(t, 1, func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "upstream-id")
+		_, _ = io.Copy(io.Discard, r.Body)
+	})
+	g := startGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
+limits: { max_body_bytes: 10 }
+routes: [{name: app, upstream: { targets: %s }}]
+`, targetsYAML(ups)), nil)
+	if st := do(t, plainClient, http.MethodPost, g.url(0)+"/", strings.NewReader(strings.Repeat("x", 11))); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("11-byte body: status %d, want 413", st)
+	}
+	if counts[0].Load() != 0 {
+		t.Errorf("oversized body reached the upstream")
+	}
+	resp, err := plainClient.Post(g.url(0)+"/", "text/plain", strings.NewReader("small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ids := resp.Header.Values("X-Request-Id"); resp.StatusCode != 200 || len(ids) != 1 || ids[0] == "upstream-id" {
+		t.Errorf("status %d, X-Request-Id %q: want 200 and only the gateway's id", resp.StatusCode, ids)
+	}
+}

@@ -124,7 +124,8 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 		rt.guards = append(rt.guards, g)
 	}
 
-	strip := rt.strip
+	// The gateway's request id wins over one the upstream sends back.
+	strip := append(rt.strip, s.reqIDKey)
 	pool, err := proxy.New(rc.Upstream, proxy.Options{
 		Route:    rc.Name,
 		Timeouts: rc.Timeouts,
