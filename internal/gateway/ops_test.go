@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart-sec/rampart/internal/finding"
 	"github.com/rampart-sec/rampart/internal/gateway/config"
-	"github.com/rampart-sec/rampart/internal/gateway/events"
 )
 
 // TestReloadUnderLoad swaps between two upstream sets ten times while four
@@ -173,42 +169,6 @@ routes: [{name: app, upstream: { targets: %s }}]
 	}
 	if _, err := plainClient.Get(g.url(0) + "/"); err == nil {
 		t.Errorf("request after shutdown succeeded")
-	}
-}
-
-func TestEventsFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "events.jsonl")
-	var dropped atomic.Int64
-	ev, err := events.Open(path, 2, func() { dropped.Add(1) }, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := finding.Finding{RuleID: "gateway/waf", Kind: finding.KindTraffic, Traffic: &finding.Traffic{RequestID: "r1", Action: "block", ClientIP: "192.0.2.1"}, Time: time.Unix(1, 0).UTC()}
-	for range 50 {
-		_ = ev.Emit(context.Background(), f)
-	}
-	if err := ev.Close(); err != nil {
-		t.Fatal(err)
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	lines := 0
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		var got finding.Finding
-		if err := json.Unmarshal(sc.Bytes(), &got); err != nil {
-			t.Fatalf("line %d: %v", lines+1, err)
-		}
-		if got.Traffic == nil || got.Traffic.RequestID != "r1" || got.Kind != finding.KindTraffic {
-			t.Errorf("line %d: %+v", lines+1, got)
-		}
-		lines++
-	}
-	if int64(lines)+dropped.Load() != 50 || lines == 0 {
-		t.Errorf("written %d + dropped %d, want 50 with some written", lines, dropped.Load())
 	}
 }
 
