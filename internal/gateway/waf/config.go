@@ -226,6 +226,11 @@ func (c Config) directives() (pre, post string) {
 	fmt.Fprintf(&b, "SecRequestBodyLimit %s\nSecRequestBodyInMemoryLimit %s\nSecRequestBodyLimitAction Reject\n", limit, limit)
 	if c.InspectResponse {
 		b.WriteString("SecResponseBodyAccess On\n")
+		// crs-setup only sets default actions for phases 1 and 2; without
+		// these, response rule matches would not be logged (and so not
+		// reported in decisions).
+		b.WriteString(`SecDefaultAction "phase:3,log,auditlog,pass"` + "\n")
+		b.WriteString(`SecDefaultAction "phase:4,log,auditlog,pass"` + "\n")
 		fmt.Fprintf(&b, "SecResponseBodyLimit %d\nSecResponseBodyLimitAction ProcessPartial\n", responseBodyLimit)
 	} else {
 		b.WriteString("SecResponseBodyAccess Off\n")
