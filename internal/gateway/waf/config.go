@@ -103,6 +103,9 @@ type Config struct {
 	// FailOpen passes requests to the upstream when the WAF itself fails,
 	// instead of answering 500.
 	FailOpen bool `yaml:"fail_open" json:"fail_open"`
+	// StrictCRS turns off Rampart's API tuning (apiTuning below) and runs the
+	// CRS rules exactly as shipped.
+	StrictCRS bool `yaml:"strict_crs" json:"strict_crs"`
 
 	// extraDirectives are appended after the CRS setup and before the rules;
 	// only tests use them (the CRS regression suite needs its own tx settings).
@@ -248,6 +251,9 @@ func (c Config) directives() (pre, post string) {
 		c.InboundThreshold, c.OutboundThreshold)
 	fmt.Fprintf(&b, `SecAction "id:900200,phase:1,pass,t:none,nolog,setvar:'tx.allowed_methods=%s'"`+"\n", methods)
 	fmt.Fprintf(&b, `SecAction "id:900220,phase:1,pass,t:none,nolog,setvar:'tx.allowed_request_content_type=%s'"`+"\n", strings.Join(types, " "))
+	if !c.StrictCRS {
+		b.WriteString(apiTuningPre)
+	}
 	b.WriteString(c.extraDirectives)
 	b.WriteString("\n")
 	pre = b.String()
@@ -261,6 +267,34 @@ func (c Config) directives() (pre, post string) {
 	for _, tag := range c.ExcludeTags {
 		fmt.Fprintf(&b, "SecRuleRemoveByTag %s\n", tag)
 	}
+	if !c.StrictCRS {
+		b.WriteString(apiTuningPost)
+	}
 	post = b.String()
 	return pre, post
 }
+
+// Rampart's API tuning: targeted changes, each for a false positive that
+// stock CRS produces on ordinary API traffic (see docs/waf.md and the corpus
+// test). Rule ids 10001-10099 are Rampart's local range.
+const (
+	// A text/plain or text/csv body is not a form: Coraza parses bodies with
+	// no processor as urlencoded (ModSecurity does not), which turns a note
+	// such as "if (price > 100) {...}" into an argument *name* and trips
+	// 942100/921150. RAW keeps the body in REQUEST_BODY as the upstream sees it.
+	apiTuningPre = `SecRule REQUEST_HEADERS:Content-Type "@rx ^text/(?:plain|csv)\b" "id:10001,phase:1,pass,nolog,t:none,t:lowercase,ctl:requestBodyProcessor=RAW"
+`
+	// OData system query options ($filter, $select, $orderby, ...) share
+	// names with MongoDB operators, which 942290 looks for in argument names.
+	// Only these exact names are exempt, and only from 942290; $expand's
+	// nested options lose 942290 too. OData filter expressions are function
+	// calls and comparisons by design ("startswith(Name,'A') or year(d) eq
+	// 1990"), which libinjection (942100) and the SQL function list (942151)
+	// read as SQL; those two rules skip the values of $filter, $orderby,
+	// $search and $apply, which every other SQLi rule still inspects.
+	apiTuningPost = `SecRuleUpdateTargetById 942290 "!ARGS_NAMES:/^\$(?:filter|select|orderby|expand|top|skip|count|search|apply|format|compute|skiptoken|deltatoken|levels|index)$/"
+SecRuleUpdateTargetById 942290 "!ARGS:/^\$expand$/"
+SecRuleUpdateTargetById 942100 "!ARGS:/^\$(?:filter|orderby|search|apply)$/"
+SecRuleUpdateTargetById 942151 "!ARGS:/^\$(?:filter|orderby|search|apply)$/"
+`
+)
