@@ -230,10 +230,11 @@ func (c Config) directives() (pre, post string) {
 	if c.InspectResponse {
 		b.WriteString("SecResponseBodyAccess On\n")
 		// crs-setup only sets default actions for phases 1 and 2; without
-		// these, response rule matches would not be logged (and so not
-		// reported in decisions).
+		// these, response and correlation (980170) matches would not be
+		// logged, and so not reported in decisions.
 		b.WriteString(`SecDefaultAction "phase:3,log,auditlog,pass"` + "\n")
 		b.WriteString(`SecDefaultAction "phase:4,log,auditlog,pass"` + "\n")
+		b.WriteString(`SecDefaultAction "phase:5,log,auditlog,pass"` + "\n")
 		fmt.Fprintf(&b, "SecResponseBodyLimit %d\nSecResponseBodyLimitAction ProcessPartial\n", responseBodyLimit)
 	} else {
 		b.WriteString("SecResponseBodyAccess Off\n")

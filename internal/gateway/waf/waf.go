@@ -158,6 +158,11 @@ func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) 
 	tx := w.eng.waf.(experimental.WAFWithOptions).NewTransactionWithOptions(experimental.Options{ID: id, Context: r.Context()})
 	var resp *inspectingWriter
 	defer func() {
+		if w.cfg.InspectResponse {
+			// Phase 5 (CRS 980 correlation) is part of full inspection; with
+			// no audit log it is skipped otherwise.
+			tx.ProcessLogging()
+		}
 		if w.observe != nil {
 			w.observe(r, id, tx.MatchedRules())
 		}
@@ -233,6 +238,10 @@ func (w *WAF) inspectRequest(tx types.Transaction, r *http.Request) (it *types.I
 	if r.Host != "" {
 		tx.AddRequestHeader("Host", r.Host)
 		tx.SetServerName(hostOnly(r.Host))
+	} else if r.ProtoAtLeast(1, 1) {
+		// net/http refuses HTTP/1.1 without a Host header, so an empty
+		// r.Host here means an empty header, which CRS 920290 looks for.
+		tx.AddRequestHeader("Host", "")
 	}
 	for _, te := range r.TransferEncoding {
 		tx.AddRequestHeader("Transfer-Encoding", te)
