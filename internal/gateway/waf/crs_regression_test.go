@@ -26,6 +26,7 @@ import (
 	"time"
 
 	coreruleset "github.com/corazawaf/coraza-coreruleset/v4"
+	crstests "github.com/corazawaf/coraza-coreruleset/v4/tests"
 	"github.com/corazawaf/coraza/v3/types"
 	"go.yaml.in/yaml/v3"
 )
@@ -219,6 +220,36 @@ func embeddedRuleIDs(t *testing.T) map[int]bool {
 	return ids
 }
 
+// embeddedReleaseTests lists the (rule, test) ids of the regression suite
+// that ships with the embedded CRS release; the shared suite is a few CRS
+// versions newer, and its added tests exercise rule changes the embedded
+// rules do not have.
+func embeddedReleaseTests(t *testing.T) map[[2]int]bool {
+	t.Helper()
+	known := map[[2]int]bool{}
+	err := fs.WalkDir(crstests.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		b, err := fs.ReadFile(crstests.FS, p)
+		if err != nil {
+			return err
+		}
+		var ff ftwFile
+		if err := yaml.Unmarshal(b, &ff); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		for _, tc := range ff.Tests {
+			known[[2]int{ff.RuleID, tc.TestID}] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("read the embedded release's regression suite: %v", err)
+	}
+	return known
+}
+
 type ftwCase struct {
 	file   string // rule file group, e.g. REQUEST-942-APPLICATION-ATTACK-SQLI
 	ruleID int
@@ -229,6 +260,9 @@ type ftwCase struct {
 	// either the override or the CRS project's own expectation holds.
 	alt  []ftwStage
 	skip string
+	// newer marks a skip for version skew: the case still runs, and its
+	// result is reported apart from the pass rate.
+	newer bool
 }
 
 type ftwResult struct {
@@ -239,6 +273,7 @@ type ftwResult struct {
 func loadCRSRegression(t *testing.T, dir string) []ftwCase {
 	t.Helper()
 	present := embeddedRuleIDs(t)
+	known := embeddedReleaseTests(t)
 	ovb, err := os.ReadFile(filepath.Join(dir, "_overrides", "coraza-overrides.yaml"))
 	if err != nil {
 		t.Fatalf("read coraza overrides: %v", err)
@@ -282,7 +317,9 @@ func loadCRSRegression(t *testing.T, dir string) []ftwCase {
 			case strings.Contains(tc.Desc, "XML://@*") && !xmlAttr:
 				// Added with CRS 4.26: rules gained the XML://@* target
 				// (attribute values); the embedded CRS predates it.
-				c.skip = "tests the XML://@* target, which the embedded CRS does not have yet"
+				c.skip, c.newer = "tests the XML://@* target, which the embedded CRS does not have yet", true
+			case !known[[2]int{ff.RuleID, tc.TestID}]:
+				c.skip, c.newer = "test added after the embedded CRS release (not in its own regression suite)", true
 			}
 			if i, ok := overrides[key{ff.RuleID, tc.TestID}]; ok {
 				o := ov.TestOverrides[i]
@@ -463,7 +500,7 @@ func runCRSRegression(t *testing.T, handler http.Handler, hits *hitLog, cases []
 			defer wg.Done()
 			for i := range work {
 				results[i] = ftwResult{ftwCase: cases[i]}
-				if cases[i].skip == "" {
+				if cases[i].skip == "" || cases[i].newer {
 					results[i].failure = runCase(addr, hits, cases[i].ruleID, cases[i].testID, cases[i].stages)
 					if results[i].failure != "" && cases[i].alt != nil {
 						if runCase(addr, hits, cases[i].ruleID, cases[i].testID, cases[i].alt) == "" {
@@ -528,7 +565,15 @@ func reportCRSRegression(t *testing.T, results []ftwResult) {
 	var total tally
 	var failures []string
 	skipReasons := map[string]int{}
+	var newerPass, newerFail int
 	for _, r := range results {
+		if r.newer {
+			if r.failure == "" {
+				newerPass++
+			} else {
+				newerFail++
+			}
+		}
 		tl := byFile[r.file]
 		if tl == nil {
 			tl = &tally{}
@@ -575,6 +620,7 @@ func reportCRSRegression(t *testing.T, results []ftwResult) {
 	for reason, n := range skipReasons {
 		fmt.Fprintf(&b, "  %d x %s\n", n, reason)
 	}
+	fmt.Fprintf(&b, "version-skew skips, run for information: %d pass, %d fail\n", newerPass, newerFail)
 	t.Log(b.String())
 	if rate < 99 {
 		t.Errorf("CRS regression pass rate %.2f%% (%d/%d), want at least 99%%", rate, total.pass, applicable)
