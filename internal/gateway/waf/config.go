@@ -225,6 +225,9 @@ func (c Config) directives() (pre, post string) {
 	// Coraza's own limit is only a backstop; the in-memory limit equals it so
 	// that Coraza never spills a body to a temporary file.
 	fmt.Fprintf(&b, "SecRuleEngine %s\n", engine)
+	// Coraza's experimental @rx pre-filter (SecRxPreFilter On) stays off: it
+	// saved about 7% CPU on a form POST but lost two CRS regression
+	// detections (932311-7, 942220-2), see docs/benchmarks.md.
 	b.WriteString("SecRequestBodyAccess On\n")
 	fmt.Fprintf(&b, "SecRequestBodyLimit %s\nSecRequestBodyInMemoryLimit %s\nSecRequestBodyLimitAction Reject\n", limit, limit)
 	if c.InspectResponse {
