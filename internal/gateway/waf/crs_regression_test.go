@@ -467,7 +467,7 @@ func runCase(addr string, hits *hitLog, ruleID, testID int, stages []ftwStage) s
 			return fmt.Sprintf("stage %d: %v", s, err)
 		}
 		if out.Status != 0 && resp.StatusCode != out.Status {
-			return fmt.Sprintf("stage %d: status %d, want %d", s, resp.StatusCode, out.Status)
+			return fmt.Sprintf("stage %d: status %d, want %d (matched %v)", s, resp.StatusCode, out.Status, compactIDs(ids))
 		}
 		if (len(out.Log.ExpectIDs) > 0 || out.Log.MatchRegex != "") && !reached {
 			return fmt.Sprintf("stage %d: net/http answered %d before the WAF ran", s, resp.StatusCode)
