@@ -172,6 +172,10 @@ func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) 
 	}()
 
 	it, oversize, err := w.inspectRequest(tx, r)
+	if err == nil && it == nil && w.oversizeSkipped(oversize) {
+		w.log.InfoContext(r.Context(), "waf passed a body over body_limit uninspected",
+			slog.String("request_id", id), slog.Int64("body_limit", w.cfg.BodyLimit))
+	}
 	switch {
 	case err != nil:
 		w.fail(rw, r, tx, id, err, next)
@@ -197,6 +201,12 @@ func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) 
 	next.ServeHTTP(resp, r)
 	it, err = resp.finish()
 	switch {
+	case err != nil && !resp.committed && w.cfg.FailOpen:
+		w.log.ErrorContext(r.Context(), "waf failed", slog.String("request_id", id), slog.Bool("fail_open", true), slog.Any("error", err))
+		w.emit(r, id, Decision{Action: "error", Message: err.Error()})
+		if err := resp.flushUninspected(); err != nil {
+			w.log.WarnContext(r.Context(), "write response", slog.String("request_id", id), slog.Any("error", err))
+		}
 	case err != nil && !resp.committed:
 		w.fail(rw, r, tx, id, err, nil)
 	case err != nil:
@@ -266,10 +276,14 @@ func (w *WAF) inspectRequest(tx types.Transaction, r *http.Request) (it *types.I
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: process request body: %w", ErrInternal, err)
 	}
-	// An oversized body under action skip was passed on uninspected; the
+	// An oversized body under action skip is passed on uninspected; the
 	// verdict covers the headers and query only.
-	_ = oversize
-	return it, false, nil
+	return it, oversize, nil
+}
+
+// oversizeSkipped reports a body that went to the upstream uninspected.
+func (w *WAF) oversizeSkipped(oversize bool) bool {
+	return oversize && w.cfg.BodyLimitAction == BodyLimitSkip
 }
 
 func hasBody(r *http.Request) bool {
