@@ -21,8 +21,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"text/template"
 	"testing"
+	"text/template"
 	"time"
 
 	coreruleset "github.com/corazawaf/coraza-coreruleset/v4"
