@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +260,50 @@ routes:
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(body) != "gateway" {
 		t.Errorf("got %d %q, want 200 and the gateway's client certificate name", resp.StatusCode, body)
+	}
+}
+
+// TestJA4RateLimitAndDenyList: the fingerprint works as a rate-limit key
+// and, after a reload, in deny_ja4.
+func TestJA4RateLimitAndDenyList(t *testing.T) {
+	up := echoUpstream(t)
+	p := newPKI(t)
+	cfg := func(deny string) string {
+		return fmt.Sprintf(`listen:
+  - address: "127.0.0.1:0"
+    tls: { cert_file: server.crt, key_file: server.key }
+deny_ja4: [%s]
+routes:
+  - name: app
+    match: { path_prefix: /limited }
+    upstream: { targets: [%[2]q] }
+    rate_limits: [{ name: per-ja4, key: ja4, rate: 1, period: 1h, burst: 2 }]
+  - name: open
+    upstream: { targets: [%[2]q] }
+`, deny, up.URL)
+	}
+	g := startGateway(t, cfg(""), p.files)
+	c := p.client(true)
+	_, rep := getReply(t, c, mustReq(t, http.MethodGet, g.url(0)+"/open", nil))
+	ja4 := http.Header(rep.Headers).Get("X-Rampart-JA4")
+	if ja4 == "" {
+		t.Fatal("no JA4 upstream")
+	}
+	var got []int
+	for range 3 {
+		got = append(got, do(t, c, http.MethodGet, g.url(0)+"/limited", nil))
+	}
+	if got[0] != 200 || got[1] != 200 || got[2] != http.StatusTooManyRequests {
+		t.Errorf("statuses keyed by JA4 = %v, want [200 200 429]", got)
+	}
+	path := filepath.Join(g.dir, "gateway.yaml")
+	if err := os.WriteFile(path, []byte(cfg(strconv.Quote(ja4))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ReloadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if st := do(t, c, http.MethodGet, g.url(0)+"/open", nil); st != http.StatusForbidden {
+		t.Errorf("denied JA4: status %d, want 403", st)
 	}
 }
