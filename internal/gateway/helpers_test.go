@@ -154,7 +154,7 @@ func tail(s string, n int) string {
 // url is the base URL of listener i.
 func (g *gw) url(i int) string {
 	scheme := "http"
-	if g.servers[i].TLSConfig != nil {
+	if g.listen[i].TLS != nil {
 		scheme = "https"
 	}
 	return scheme + "://" + g.Addrs()[i]
