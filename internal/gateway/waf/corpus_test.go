@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rampart-sec/rampart/internal/gateway/waf/crsftw"
 )
 
 var corpusPL = flag.Int("waf.corpus.pl", 1, "paranoia level of the corpus comparison")
@@ -60,13 +62,13 @@ func corpusRun(t *testing.T, cfg Config, reqs []corpusRequest) ([]bool, [][]int)
 	blocked := map[string]bool{}
 	ruleIDs := map[string][]int{}
 	w, err := New(context.Background(), cfg, Options{
-		RequestID: func(r *http.Request) string { return r.Header.Get(ftwMarker) },
+		RequestID: func(r *http.Request) string { return r.Header.Get(crsftw.Marker) },
 		OnDecision: func(r *http.Request, d Decision) {
 			mu.Lock()
 			defer mu.Unlock()
-			ruleIDs[r.Header.Get(ftwMarker)] = d.RuleIDs
+			ruleIDs[r.Header.Get(crsftw.Marker)] = d.RuleIDs
 			if d.Action == "block" {
-				blocked[r.Header.Get(ftwMarker)] = true
+				blocked[r.Header.Get(crsftw.Marker)] = true
 			}
 		},
 	})
@@ -74,8 +76,8 @@ func corpusRun(t *testing.T, cfg Config, reqs []corpusRequest) ([]bool, [][]int)
 		t.Fatal(err)
 	}
 	defer w.Close()
-	hits := newHitLog()
-	srv := httptest.NewServer(hits.track(w.Wrap(http.HandlerFunc(albedo))))
+	hits := crsftw.NewHitLog()
+	srv := httptest.NewServer(hits.Track(w.Wrap(http.HandlerFunc(crsftw.Upstream))))
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
 
@@ -91,15 +93,15 @@ func corpusRun(t *testing.T, cfg Config, reqs []corpusRequest) ([]bool, [][]int)
 			headers["Content-Type"] = r.ContentType
 		}
 		version := "HTTP/1.1"
-		raw, err := rawRequest(ftwInput{Method: &r.Method, URI: &r.Path, Version: &version, Headers: headers, Data: r.Body}, marker)
+		raw, err := crsftw.RawRequest(crsftw.Input{Method: &r.Method, URI: &r.Path, Version: &version, Headers: headers, Data: r.Body}, marker)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := send(addr, raw); err != nil {
+		if _, err := crsftw.Send(addr, raw); err != nil {
 			t.Errorf("request %d (%s %s): %v", i, r.Method, r.Path, err)
 			continue
 		}
-		hits.wait(marker)
+		hits.Wait(marker)
 		mu.Lock()
 		got[i] = blocked[marker]
 		ids[i] = ruleIDs[marker]

@@ -26,6 +26,7 @@ var engines = struct {
 type engine struct {
 	key  [32]byte
 	waf  coraza.WAF
+	txs  experimental.WAFWithOptions // waf, able to carry the request id and context
 	refs int
 }
 
@@ -56,7 +57,11 @@ func acquireEngine(cfg Config) (*engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile crs: %w", err)
 	}
-	e := &engine{key: key, waf: w, refs: 1}
+	txs, ok := w.(experimental.WAFWithOptions)
+	if !ok {
+		return nil, fmt.Errorf("coraza waf %T cannot create transactions with options", w)
+	}
+	e := &engine{key: key, waf: w, txs: txs, refs: 1}
 	engines.m[key] = e
 	return e, nil
 }

@@ -155,8 +155,7 @@ func (w *WAF) requestID(r *http.Request) string {
 
 func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) {
 	id := w.requestID(r)
-	tx := w.eng.waf.(experimental.WAFWithOptions).NewTransactionWithOptions(experimental.Options{ID: id, Context: r.Context()})
-	var resp *inspectingWriter
+	tx := w.eng.txs.NewTransactionWithOptions(experimental.Options{ID: id, Context: r.Context()})
 	defer func() {
 		if w.cfg.InspectResponse {
 			// Phase 5 (CRS 980 correlation) is part of full inspection; with
@@ -197,7 +196,7 @@ func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) 
 		next.ServeHTTP(rw, r)
 		return
 	}
-	resp = &inspectingWriter{rw: rw, tx: tx, proto: r.Proto, header: http.Header{}}
+	resp := &inspectingWriter{rw: rw, tx: tx, proto: r.Proto, header: http.Header{}}
 	next.ServeHTTP(resp, r)
 	it, err = resp.finish()
 	switch {

@@ -3,6 +3,7 @@ package waf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -392,5 +393,50 @@ func TestEnginesShared(t *testing.T) {
 	engines.Unlock()
 	if n != 0 {
 		t.Errorf("engines left after Close = %d, want 0", n)
+	}
+}
+
+// TestConcurrentRequests shares one engine between two routes and sends
+// benign and attack requests to both at once (run with -race).
+func TestConcurrentRequests(t *testing.T) {
+	srvA, _ := serve(t, Config{}, &upstream{})
+	srvB, _ := serve(t, Config{InspectResponse: true}, &upstream{})
+	var wg sync.WaitGroup
+	errs := make(chan string, 80)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				srv := srvA
+				if (g+i)%2 == 0 {
+					srv = srvB
+				}
+				for _, c := range []struct {
+					path string
+					want int
+				}{{"/search?q=shoes", 200}, {"/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", 403}} {
+					// No t.Fatal off the test goroutine: errors go to errs.
+					req, _ := http.NewRequest("GET", srv.URL+c.path, nil)
+					req.Host = "app.example.test"
+					req.Header.Set("User-Agent", "Mozilla/5.0")
+					req.Header.Set("Accept", "*/*")
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						errs <- err.Error()
+						continue
+					}
+					resp.Body.Close()
+					if resp.StatusCode != c.want {
+						errs <- fmt.Sprintf("%s: status %d, want %d", c.path, resp.StatusCode, c.want)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
