@@ -1,0 +1,149 @@
+package deps
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/rampart-sec/rampart/internal/finding"
+	"github.com/rampart-sec/rampart/internal/scan"
+)
+
+func extractDir(t *testing.T, root string) ([]Package, []finding.Finding) {
+	t.Helper()
+	x, err := NewExtractor(root, scan.DefaultMaxFileSize, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := scan.NewDir(root, scan.DirOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := scan.Runner{Analyzers: []scan.Analyzer{x}}
+	fs, err := r.Run(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x.Packages(), fs
+}
+
+func TestExtract(t *testing.T) {
+	got, errs := extractDir(t, "testdata/project")
+	want := []Package{
+		{Name: "smallvec", Version: "1.6.0", Ecosystem: "crates.io", PURL: "pkg:cargo/smallvec@1.6.0", Path: "Cargo.lock", Line: 4, Extractor: "rust/cargolock"},
+		{Name: "golang.org/x/text", Version: "0.3.7", Ecosystem: "Go", PURL: "pkg:golang/golang.org/x/text@0.3.7", Path: "go.mod", Line: 6, Relationship: "direct", Extractor: "go/gomod"},
+		{Name: "github.com/gin-gonic/gin", Version: "1.9.0", Ecosystem: "Go", PURL: "pkg:golang/github.com/gin-gonic/gin@1.9.0", Path: "go.mod", Line: 7, Relationship: "transitive", Extractor: "go/gomod"},
+		{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", PURL: "pkg:pypi/flask@2.0.0", Path: "requirements.txt", Line: 2, Relationship: "direct", Extractor: "python/requirements"},
+		{Name: "requests", Version: "2.25.1", Ecosystem: "PyPI", PURL: "pkg:pypi/requests@2.25.1", Path: "requirements.txt", Line: 3, Relationship: "direct", Extractor: "python/requirements"},
+		{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.20?source=PUBLIC_REGISTRY", Path: "web/package-lock.json", Line: 14, Relationship: "direct", Extractor: "javascript/packagelockjson"},
+		{Name: "minimist", Version: "1.2.5", Ecosystem: "npm", PURL: "pkg:npm/minimist@1.2.5?source=PUBLIC_REGISTRY", Path: "web/package-lock.json", Line: 18, Relationship: "transitive", Extractor: "javascript/packagelockjson"},
+	}
+	// jinja2>=3.0 has no pinned version; the extractor may report it with
+	// an empty version, which matching skips.
+	got = filterVersioned(got)
+	if d := cmp.Diff(got, want, cmpopts.SortSlices(func(a, b Package) bool { return a.Path+a.Name < b.Path+b.Name })); d != "" {
+		t.Errorf("packages (-got +want):\n%s", d)
+	}
+	if len(errs) != 1 || errs[0].Kind != finding.KindError || errs[0].Location.Path != "broken/package-lock.json" {
+		t.Errorf("want one error finding for broken/package-lock.json, got %+v", errs)
+	}
+}
+
+func filterVersioned(ps []Package) []Package {
+	var out []Package
+	for _, p := range ps {
+		if p.Version != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+type fakeMatcher map[Query][]Advisory
+
+func (f fakeMatcher) Match(_ context.Context, qs []Query) ([][]Advisory, error) {
+	out := make([][]Advisory, len(qs))
+	for i, q := range qs {
+		out[i] = f[q]
+	}
+	return out, nil
+}
+
+func TestFindings(t *testing.T) {
+	pkgs := []Package{
+		{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.20", Path: "package-lock.json", Line: 14, Relationship: "direct"},
+		{Name: "minimist", Version: "1.2.5", Ecosystem: "npm", Path: "package-lock.json", Line: 18},
+		{Name: "jinja2", Ecosystem: "PyPI", Path: "requirements.txt", Line: 4},
+	}
+	m := fakeMatcher{
+		{Ecosystem: "npm", Name: "lodash", Version: "4.17.20"}: {{
+			ID: "GHSA-35jh-r3h4-6jhm", Aliases: []string{"CVE-2021-23337"}, Summary: "Command injection in lodash",
+			Details: "details", References: []string{"https://example.test/a"}, Severity: finding.SeverityHigh,
+			FixedVersions: []string{"4.17.21"},
+		}},
+		{Ecosystem: "npm", Name: "minimist", Version: "1.2.5"}: {{ID: "GHSA-xvch-5gv4-984h", Severity: finding.SeverityCritical}},
+	}
+	tests := []struct {
+		name    string
+		opts    MatchOptions
+		wantIDs []string
+	}{
+		{"all", MatchOptions{}, []string{"GHSA-35jh-r3h4-6jhm", "GHSA-xvch-5gv4-984h"}},
+		{"ignore unfixed", MatchOptions{IgnoreUnfixed: true}, []string{"GHSA-35jh-r3h4-6jhm"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, err := Findings(context.Background(), m, pkgs, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, f := range fs {
+				ids = append(ids, f.RuleID)
+			}
+			if d := cmp.Diff(ids, tc.wantIDs); d != "" {
+				t.Errorf("ids (-got +want):\n%s", d)
+			}
+		})
+	}
+	fs, _ := Findings(context.Background(), m, pkgs, MatchOptions{})
+	got := fs[0]
+	want := finding.Finding{
+		RuleID: "GHSA-35jh-r3h4-6jhm", Kind: finding.KindVulnerability, Severity: finding.SeverityHigh, Layer: finding.LayerCode,
+		Title: "Command injection in lodash", Message: "lodash 4.17.20 (npm) is affected by GHSA-35jh-r3h4-6jhm: Command injection in lodash",
+		Description: "details", Remediation: "upgrade lodash to 4.17.21", Controls: []string{},
+		References: []string{"https://example.test/a"}, Aliases: []string{"CVE-2021-23337"},
+		Location: finding.Location{Path: "package-lock.json", StartLine: 14, EndLine: 14},
+		Package: &finding.Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.20", FixedVersions: []string{"4.17.21"}, Relationship: "direct"},
+	}
+	if d := cmp.Diff(got, want, cmpopts.IgnoreFields(finding.Finding{}, "Fingerprint")); d != "" {
+		t.Errorf("finding (-got +want):\n%s", d)
+	}
+	if fs[1].Remediation == "" || fs[1].Package.FixedVersions != nil {
+		t.Errorf("unfixed finding: %+v", fs[1])
+	}
+}
+
+func TestLineIndex(t *testing.T) {
+	src := []byte("react-dom 1.0.0\nreact:\n  version 2.0.0\nreact 3.0.0\n")
+	x := newLineIndex(src)
+	tests := []struct {
+		name, pkg, version string
+		want               int
+	}{
+		{"not a prefix match", "react", "2.0.0", 2},
+		{"same line", "react", "3.0.0", 2}, // within the window of the first mention
+		{"unknown version falls back to first mention", "react", "9.9.9", 2},
+		{"missing", "vue", "1.0.0", 0},
+		{"exact", "react-dom", "1.0.0", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := x.find(tc.pkg, tc.version); got != tc.want {
+				t.Errorf("find(%q, %q) = %d, want %d", tc.pkg, tc.version, got, tc.want)
+			}
+		})
+	}
+}
