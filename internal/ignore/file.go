@@ -32,7 +32,7 @@ type Entry struct {
 	// Package limits a vulnerability entry to one dependency: a name
 	// (globs allowed) or name@version.
 	Package string `yaml:"package,omitempty"`
-	Reason   string `yaml:"reason,omitempty"`
+	Reason  string `yaml:"reason,omitempty"`
 	// Expires is a date, YYYY-MM-DD; from that day the entry stops working.
 	Expires string `yaml:"expires,omitempty"`
 

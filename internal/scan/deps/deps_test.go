@@ -116,7 +116,7 @@ func TestFindings(t *testing.T) {
 		Description: "details", Remediation: "upgrade lodash to 4.17.21", Controls: []string{},
 		References: []string{"https://example.test/a"}, Aliases: []string{"CVE-2021-23337"},
 		Location: finding.Location{Path: "package-lock.json", StartLine: 14, EndLine: 14},
-		Package: &finding.Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.20", FixedVersions: []string{"4.17.21"}, Relationship: "direct"},
+		Package:  &finding.Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.20", FixedVersions: []string{"4.17.21"}, Relationship: "direct"},
 	}
 	if d := cmp.Diff(got, want, cmpopts.IgnoreFields(finding.Finding{}, "Fingerprint")); d != "" {
 		t.Errorf("finding (-got +want):\n%s", d)

@@ -225,5 +225,5 @@ type fileAPI struct {
 	path string
 }
 
-func (a fileAPI) Path() string                 { return a.path }
-func (a fileAPI) Stat() (fs.FileInfo, error)   { return fs.Stat(a.fsys, a.path) }
+func (a fileAPI) Path() string               { return a.path }
+func (a fileAPI) Stat() (fs.FileInfo, error) { return fs.Stat(a.fsys, a.path) }
