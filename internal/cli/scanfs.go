@@ -20,6 +20,7 @@ import (
 	"github.com/rampart-sec/rampart/internal/scan/config"
 	"github.com/rampart-sec/rampart/internal/scan/deps"
 	"github.com/rampart-sec/rampart/internal/scan/deps/reach"
+	"github.com/rampart-sec/rampart/internal/scan/secret"
 	"github.com/rampart-sec/rampart/internal/vex"
 	"github.com/rampart-sec/rampart/internal/vulndb"
 )
@@ -123,7 +124,7 @@ type fsScan struct {
 	on      map[string]bool
 	store   *vulndb.Store
 	eng     *policy.Engine
-	secrets secretScanner
+	secrets *secret.Scanner
 	vex     []*vex.Document
 }
 
@@ -165,7 +166,8 @@ func runScanFS(ctx context.Context, e *env, fl *fsFlags, args []string, repo boo
 		}
 	}
 	if on[scannerSecret] {
-		if s.secrets, err = newSecretScanner(ctx, fl.secretConfig, e); err != nil {
+		s.secrets, err = secret.New(ctx, secret.Options{ConfigPath: fl.secretConfig, Logger: e.log, MaxFileSize: fl.maxFileSize})
+		if err != nil {
 			return usageError(err)
 		}
 	}
