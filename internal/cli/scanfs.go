@@ -146,17 +146,8 @@ func runScanFS(ctx context.Context, e *env, fl *fsFlags, args []string, repo boo
 		s.vex = append(s.vex, d)
 	}
 	if on[scannerVuln] {
-		dir := fl.dbDir
-		if dir == "" {
-			if dir, err = vulndb.DefaultDir(); err != nil {
-				return usageError(err)
-			}
-		}
-		if s.store, err = vulndb.Open(ctx, dir, vulndb.WithLogger(e.log)); err != nil {
-			if errors.Is(err, vulndb.ErrNoDatabase) {
-				return usageError(fmt.Errorf("%w; or leave vuln out of --scanners", err))
-			}
-			return failedError(err)
+		if s.store, err = openStore(ctx, e, fl.dbDir); err != nil {
+			return err
 		}
 		defer s.store.Close()
 	}
@@ -297,6 +288,26 @@ func failing(fs []finding.Finding, reachableOnly bool) []finding.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// openStore opens the vulnerability database (--db, else the default
+// directory). A missing database is a usage error: scanning without one
+// would report nothing and look clean.
+func openStore(ctx context.Context, e *env, dir string) (*vulndb.Store, error) {
+	if dir == "" {
+		var err error
+		if dir, err = vulndb.DefaultDir(); err != nil {
+			return nil, usageError(err)
+		}
+	}
+	st, err := vulndb.Open(ctx, dir, vulndb.WithLogger(e.log))
+	if errors.Is(err, vulndb.ErrNoDatabase) {
+		return nil, usageError(err)
+	}
+	if err != nil {
+		return nil, failedError(err)
+	}
+	return st, nil
 }
 
 // storeMatcher adapts the vulnerability store to deps.Matcher.
