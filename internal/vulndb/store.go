@@ -271,6 +271,12 @@ func (s *Store) matchOne(tx *bolt.Tx, p Package) ([]Match, error) {
 	if err != nil || len(entries) == 0 {
 		return nil, err
 	}
+	if strings.TrimSpace(p.Version) == "" {
+		// Without a version nothing can be decided; matching every range
+		// would report each record the package ever had.
+		s.log.Warn("package without a version not matched", "ecosystem", eco, "package", name)
+		return nil, nil
+	}
 	pv := newPkgVersion(eco, normalizeVersion(eco, name, p.Version))
 	var out []Match
 	for _, ce := range entries {
