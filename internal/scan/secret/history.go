@@ -89,20 +89,20 @@ func (s *Scanner) ScanHistory(ctx context.Context, repoDir string) ([]finding.Fi
 	}
 	jobs := make(chan job)
 	var (
-		mu  sync.Mutex
-		out []finding.Finding
-		wg  sync.WaitGroup
+		mu     sync.Mutex
+		out    []finding.Finding
+		jobErr error
+		wg     sync.WaitGroup
 	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for j := range jobs {
-				gfs := s.det.DetectContext(ctx, j.frag)
-				fs := s.convert(gfs, ign)
-				if len(fs) == 0 {
-					continue
-				}
+				fs, err := s.detectFragment(ctx, j.frag, ign)
 				mu.Lock()
 				out = append(out, fs...)
+				if err != nil && jobErr == nil {
+					jobErr = err
+				}
 				mu.Unlock()
 			}
 		})
@@ -149,6 +149,8 @@ func (s *Scanner) ScanHistory(ctx context.Context, repoDir string) ([]finding.Fi
 		return out, fmt.Errorf("parse git log of %s: %w", root, perr)
 	case lr.exceeded:
 		return out, fmt.Errorf("%s: %w (%d bytes)", root, ErrHistoryTruncated, limit)
+	case jobErr != nil:
+		return out, jobErr
 	case lr.err != nil:
 		return out, fmt.Errorf("read git log of %s: %w", root, lr.err)
 	case werr != nil:
@@ -157,12 +159,26 @@ func (s *Scanner) ScanHistory(ctx context.Context, repoDir string) ([]finding.Fi
 	return out, nil
 }
 
+// detectFragment runs the detector on one hunk; a panic inside gitleaks
+// becomes an error naming the commit and file rather than ending the
+// process (these goroutines are not covered by the runner's recover).
+func (s *Scanner) detectFragment(ctx context.Context, frag detect.Fragment, ign *ignoreSet) (fs []finding.Finding, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("secret detector failed on %s in commit %s: %v", frag.FilePath, frag.CommitSHA, p)
+		}
+	}()
+	return s.convert(s.det.DetectContext(ctx, frag), ign), nil
+}
+
 // commitInfo converts go-gitdiff's header once per commit.
 func commitInfo(seen map[string]*sources.CommitInfo, h *gitdiff.PatchHeader) *sources.CommitInfo {
 	if ci, ok := seen[h.SHA]; ok {
 		return ci
 	}
-	ci := &sources.CommitInfo{SHA: h.SHA}
+	// A RemoteInfo is required (gitleaks dereferences it to build links);
+	// its zero Platform, UnknownPlatform, turns links off.
+	ci := &sources.CommitInfo{SHA: h.SHA, Remote: &sources.RemoteInfo{}}
 	if !h.AuthorDate.IsZero() {
 		ci.Date = h.AuthorDate.UTC().Format(time.RFC3339)
 	}

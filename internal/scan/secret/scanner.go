@@ -195,6 +195,10 @@ func toFinding(g *report.Finding, ign *ignoreSet) finding.Finding {
 	} else {
 		msg = fmt.Sprintf("%s secret found: %s", g.RuleID, red)
 	}
+	if g.Commit != "" {
+		// The table shows only the message; say where in history it is.
+		msg += fmt.Sprintf(" (commit %.12s, %s)", g.Commit, g.Author)
+	}
 	f := finding.Finding{
 		RuleID:      g.RuleID,
 		Kind:        finding.KindSecret,
