@@ -91,7 +91,7 @@ func newScanFSCmd(e *env, use string) *cobra.Command {
 	f.BoolVar(&fl.reachableOnly, "reachable-only", false, "--fail-on ignores vulnerabilities that reachability analysis found unreachable")
 	f.BoolVar(&fl.noReach, "skip-reachability", false, "do not run reachability analysis on Go modules")
 	f.DurationVar(&fl.reachTimeout, "reachability-timeout", reach.DefaultTimeout, "time limit of the reachability analysis of one Go module")
-	f.StringVar(&fl.secretConfig, "secret-config", "", "gitleaks TOML config replacing the bundled secret rules")
+	f.StringVar(&fl.secretConfig, "secret-config", "", "gitleaks TOML rules file (default: the bundled gitleaks rules; [extend] useDefault = true adds to them)")
 	f.BoolVar(&fl.gitHistory, "git-history", false, "also scan every commit of the git history for secrets")
 	f.StringSliceVarP(&fl.policies, "policy", "p", nil, "directory or file of extra Rego policies for misconfig (repeatable)")
 	f.StringSliceVar(&fl.skipDirs, "skip-dirs", nil, "directory names or paths (globs) to skip, besides .git, node_modules and vendor")
