@@ -1,17 +1,13 @@
 package cli_test
 
-import (
-	"context"
-	"testing"
+import "testing"
 
-	"github.com/rampart-sec/rampart/internal/vulndb"
-)
-
-// updateDB fills a database from the test mirror.
+// updateDB fills a database from the test mirror through the CLI, as a
+// user would.
 func updateDB(t *testing.T, url, dir string) {
 	t.Helper()
-	res, err := vulndb.Update(context.Background(), vulndb.UpdateOptions{Dir: dir, BaseURL: url, Ecosystems: []string{"Go", "npm", "PyPI"}})
-	if err != nil {
-		t.Fatalf("update: %v (%+v)", err, res)
+	code, _, stderr := run(t, nil, "db", "update", "--db-dir", dir, "--db-url", url, "--ecosystems", "Go,npm,PyPI")
+	if code != 0 {
+		t.Fatalf("db update: exit %d: %s", code, stderr)
 	}
 }

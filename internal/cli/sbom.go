@@ -109,7 +109,7 @@ func runSBOM(ctx context.Context, e *env, fl *sbomFlags, root string) error {
 
 type scanSBOMFlags struct {
 	outputFlags
-	dbDir         string
+	db            dbFlags
 	ignoreUnfixed bool
 	vex           []string
 }
@@ -131,7 +131,7 @@ cannot be used are reported as error findings.`,
 	}
 	fl.register(cmd)
 	f := cmd.Flags()
-	f.StringVar(&fl.dbDir, "db", "", "vulnerability database directory (default: the user cache directory, as rampart db update)")
+	fl.db.register(cmd)
 	f.BoolVar(&fl.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version")
 	f.StringSliceVar(&fl.vex, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress findings (repeatable)")
 	return cmd
@@ -164,7 +164,7 @@ func runScanSBOM(ctx context.Context, e *env, fl *scanSBOMFlags, file string) er
 	if err != nil {
 		return usageError(fmt.Errorf("%s: %w", file, err))
 	}
-	store, err := openStore(ctx, e, fl.dbDir)
+	store, err := openStore(ctx, e, &fl.db)
 	if err != nil {
 		return err
 	}

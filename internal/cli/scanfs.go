@@ -37,7 +37,7 @@ var allScanners = []string{scannerVuln, scannerSecret, scannerMisconfig}
 type fsFlags struct {
 	outputFlags
 	scanners      []string
-	dbDir         string
+	db            dbFlags
 	ignoreUnfixed bool
 	vex           []string
 	reachableOnly bool
@@ -85,7 +85,7 @@ func newScanFSCmd(e *env, use string) *cobra.Command {
 	fl.register(cmd)
 	f := cmd.Flags()
 	f.StringSliceVar(&fl.scanners, "scanners", allScanners, "what to run: "+strings.Join(allScanners, ","))
-	f.StringVar(&fl.dbDir, "db", "", "vulnerability database directory (default: the user cache directory, as rampart db update)")
+	fl.db.register(cmd)
 	f.BoolVar(&fl.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version")
 	f.StringSliceVar(&fl.vex, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress findings (repeatable)")
 	f.BoolVar(&fl.reachableOnly, "reachable-only", false, "--fail-on ignores vulnerabilities that reachability analysis found unreachable")
@@ -146,7 +146,7 @@ func runScanFS(ctx context.Context, e *env, fl *fsFlags, args []string, repo boo
 		s.vex = append(s.vex, d)
 	}
 	if on[scannerVuln] {
-		if s.store, err = openStore(ctx, e, fl.dbDir); err != nil {
+		if s.store, err = openStore(ctx, e, &fl.db); err != nil {
 			return err
 		}
 		defer s.store.Close()
@@ -290,15 +290,13 @@ func failing(fs []finding.Finding, reachableOnly bool) []finding.Finding {
 	return out
 }
 
-// openStore opens the vulnerability database (--db, else the default
+// openStore opens the vulnerability database (--db-dir, else the default
 // directory). A missing database is a usage error: scanning without one
 // would report nothing and look clean.
-func openStore(ctx context.Context, e *env, dir string) (*vulndb.Store, error) {
-	if dir == "" {
-		var err error
-		if dir, err = vulndb.DefaultDir(); err != nil {
-			return nil, usageError(err)
-		}
+func openStore(ctx context.Context, e *env, fl *dbFlags) (*vulndb.Store, error) {
+	dir, err := fl.resolve()
+	if err != nil {
+		return nil, usageError(err)
 	}
 	st, err := vulndb.Open(ctx, dir, vulndb.WithLogger(e.log))
 	if errors.Is(err, vulndb.ErrNoDatabase) {

@@ -15,10 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// osvMirror serves <Ecosystem>/all.zip archives like the OSV bucket: Go from
+// testOSVMirror serves <Ecosystem>/all.zip archives like the OSV bucket: Go from
 // the whole Go vulnerability database in ../shared/testdata/osv-go, npm and
 // PyPI from hand-written records in testdata/osv.
-func osvMirror(t *testing.T) *httptest.Server {
+func testOSVMirror(t *testing.T) *httptest.Server {
 	t.Helper()
 	goDir := filepath.Join(repoRoot, "..", "shared", "testdata", "osv-go")
 	if _, err := os.Stat(goDir); err != nil {
@@ -154,7 +154,7 @@ func vulnRows(t *testing.T, out string) ([]vulnRow, vulnReport) {
 const fakeAWSKey = "AKIAQ4J2XKZ7RN5TBW3M"
 
 func TestScanFSEndToEnd(t *testing.T) {
-	srv := osvMirror(t)
+	srv := testOSVMirror(t)
 	db := t.TempDir()
 	updateDB(t, srv.URL, db)
 	app := copyDir(t, filepath.Join(repoRoot, "examples", "vulnerable-app"))
@@ -162,7 +162,7 @@ func TestScanFSEndToEnd(t *testing.T) {
 	os.MkdirAll(filepath.Join(app, "broken"), 0o755)
 	os.WriteFile(filepath.Join(app, "broken", "package-lock.json"), []byte(`{"lockfileVersion": 3, "packages": {`), 0o644)
 
-	code, out, stderr := run(t, nil, "scan", "fs", "--db", db, "--format", "json", "--fail-on", "high", app)
+	code, out, stderr := run(t, nil, "scan", "fs", "--db-dir", db, "--format", "json", "--fail-on", "high", app)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (findings at or above high); stderr:\n%s", code, stderr)
 	}
@@ -220,7 +220,7 @@ func TestScanFSEndToEnd(t *testing.T) {
 	  {"vulnerability":{"name":"GHSA-rmp4-lodash-0001"},"products":[{"@id":"pkg:npm/lodash@4.17.20"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}`
 	vexPath := filepath.Join(t.TempDir(), "app.openvex.json")
 	os.WriteFile(vexPath, []byte(vexDoc), 0o644)
-	code, out, stderr = run(t, nil, "scan", "fs", "--db", db, "--scanners", "vuln", "--vex", vexPath, "--show-suppressed", "--format", "json", app)
+	code, out, stderr = run(t, nil, "scan", "fs", "--db-dir", db, "--scanners", "vuln", "--vex", vexPath, "--show-suppressed", "--format", "json", app)
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
@@ -263,7 +263,7 @@ func goNetWant(t *testing.T, got []vulnRow) []vulnRow {
 }
 
 func TestSBOMAndScanSBOM(t *testing.T) {
-	srv := osvMirror(t)
+	srv := testOSVMirror(t)
 	db := t.TempDir()
 	updateDB(t, srv.URL, db)
 	app := filepath.Join(repoRoot, "examples", "vulnerable-app")
@@ -273,7 +273,7 @@ func TestSBOMAndScanSBOM(t *testing.T) {
 			if code, _, stderr := run(t, nil, "sbom", app, "--format", format, "--output", bom); code != 0 {
 				t.Fatalf("sbom: exit %d: %s", code, stderr)
 			}
-			code, out, stderr := run(t, nil, "scan", "sbom", "--db", db, "--format", "json", bom)
+			code, out, stderr := run(t, nil, "scan", "sbom", "--db-dir", db, "--format", "json", bom)
 			if code != 0 {
 				t.Fatalf("scan sbom: exit %d: %s", code, stderr)
 			}
@@ -305,7 +305,7 @@ func TestScanFSUsageErrors(t *testing.T) {
 	}{
 		{"unknown scanner", []string{"scan", "fs", "--scanners", "vuln,virus", "."}, `unknown scanner "virus"`},
 		{"history without secrets", []string{"scan", "fs", "--scanners", "vuln", "--git-history", "."}, "--git-history needs the secret scanner"},
-		{"no database", []string{"scan", "fs", "--scanners", "vuln", "--db", "/nonexistent-rampart-db", "."}, "no vulnerability database"},
+		{"no database", []string{"scan", "fs", "--scanners", "vuln", "--db-dir", "/nonexistent-rampart-db", "."}, "no vulnerability database"},
 		{"bad vex", []string{"scan", "fs", "--vex", "go.mod", "."}, "not an OpenVEX JSON document"},
 		{"not a repo", []string{"scan", "repo", "--scanners", "secret", "examples"}, "not a git checkout"},
 		{"sbom format", []string{"sbom", "--format", "xml", "."}, `--format "xml"`},

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/rampart-sec/rampart/internal/finding"
 )
@@ -240,29 +242,48 @@ func (s *Store) Lookup(ctx context.Context, ecosystem, name string) ([]*Vuln, er
 
 // Match returns, for each package, the records that affect its version,
 // sorted by id. A package whose version its ecosystem cannot parse is
-// matched against explicit version lists only, and logged.
+// matched against explicit version lists only, and logged. Large inputs
+// are split over GOMAXPROCS workers, each with its own read transaction.
 func (s *Store) Match(ctx context.Context, pkgs []Package) ([][]Match, error) {
 	out := make([][]Match, len(pkgs))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for i, p := range pkgs {
-			if i%256 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
+	workers := min(runtime.GOMAXPROCS(0), len(pkgs)/matchChunk+1)
+	g, ctx := errgroup.WithContext(ctx)
+	next := make(chan int)
+	g.Go(func() error {
+		defer close(next)
+		for start := 0; start < len(pkgs); start += matchChunk {
+			select {
+			case next <- start:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			m, err := s.matchOne(tx, p)
-			if err != nil {
-				return err
-			}
-			out[i] = m
 		}
 		return nil
 	})
-	if err != nil {
+	for range workers {
+		g.Go(func() error {
+			return s.db.View(func(tx *bolt.Tx) error {
+				for start := range next {
+					for i := start; i < min(start+matchChunk, len(pkgs)); i++ {
+						m, err := s.matchOne(tx, pkgs[i])
+						if err != nil {
+							return err
+						}
+						out[i] = m
+					}
+				}
+				return nil
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("match: %w", err)
 	}
 	return out, nil
 }
+
+// matchChunk is how many packages a worker takes at a time.
+const matchChunk = 256
 
 func (s *Store) matchOne(tx *bolt.Tx, p Package) ([]Match, error) {
 	eco := NormalizeEcosystem(p.Ecosystem)

@@ -40,7 +40,12 @@ type UpdateOptions struct {
 	MaxArchiveSize, MaxEntrySize, MaxTotalSize int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Progress, when set, is called as each archive starts.
+	Progress func(ecosystem string, index, total int)
 }
+
+// ErrInvalidOptions wraps every UpdateOptions validation error.
+var ErrInvalidOptions = errors.New("invalid update options")
 
 // Ecosystem outcomes in an UpdateResult.
 const (
@@ -93,9 +98,12 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 		return res, err
 	}
 	var failures []error
-	for _, eco := range o.Ecosystems {
+	for i, eco := range o.Ecosystems {
 		if err := ctx.Err(); err != nil {
 			return res, err
+		}
+		if o.Progress != nil {
+			o.Progress(eco, i, len(o.Ecosystems))
 		}
 		er, err := u.updateEcosystem(ctx, eco)
 		if err != nil {
@@ -130,7 +138,7 @@ func (o UpdateOptions) withDefaults() (UpdateOptions, error) {
 	}
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return o, fmt.Errorf("database URL %q: want an http or https URL", o.BaseURL)
+		return o, fmt.Errorf("%w: database URL %q: want an http or https URL", ErrInvalidOptions, o.BaseURL)
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	if len(o.Ecosystems) == 0 {
@@ -140,7 +148,7 @@ func (o UpdateOptions) withDefaults() (UpdateOptions, error) {
 	for _, e := range o.Ecosystems {
 		e = NormalizeEcosystem(e)
 		if e == "" || strings.ContainsAny(e, "/\\:") {
-			return o, fmt.Errorf("ecosystem %q: want an OSV ecosystem name such as Go or PyPI", e)
+			return o, fmt.Errorf("%w: ecosystem %q: want an OSV ecosystem name such as Go or PyPI", ErrInvalidOptions, e)
 		}
 		if !slices.Contains(ecos, e) {
 			ecos = append(ecos, e)
@@ -309,7 +317,9 @@ func (u *updater) ensureNext() error {
 	u.nextTmp = f.Name()
 	f.Close()
 	// Durability comes from one Sync before the rename, not per commit.
-	db, err := bolt.Open(u.nextTmp, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, Timeout: time.Second})
+	// A large initial map (address space, not memory) avoids remapping as
+	// the file grows.
+	db, err := bolt.Open(u.nextTmp, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, Timeout: time.Second, InitialMmapSize: 1 << 30})
 	if err != nil {
 		return fmt.Errorf("create the new database: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -468,5 +469,43 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), dir); err == nil {
 		t.Error("Open of a corrupt file succeeded")
+	}
+}
+
+func TestConcurrentMatch(t *testing.T) {
+	srv := newOSVServer(t, otherArchives(t))
+	dir := t.TempDir()
+	if _, err := testUpdate(t, dir, srv.URL, "npm", "PyPI"); err != nil {
+		t.Fatal(err)
+	}
+	s := openTest(t, dir)
+	// Enough packages to spread over workers, alternating hits and misses.
+	pkgs := make([]Package, 2000)
+	for i := range pkgs {
+		if i%2 == 0 {
+			pkgs[i] = Package{"npm", "lodash", "4.0.0"}
+		} else {
+			pkgs[i] = Package{"PyPI", "absent", "1.0"}
+		}
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			res, err := s.Match(context.Background(), pkgs)
+			if err == nil {
+				for i, r := range res {
+					if want := 1 - i%2; len(r) != want {
+						err = fmt.Errorf("package %d: %d matches, want %d", i, len(r), want)
+						break
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
