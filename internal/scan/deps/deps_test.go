@@ -2,6 +2,11 @@ package deps
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -76,6 +81,7 @@ func TestFindings(t *testing.T) {
 		{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.20", Path: "package-lock.json", Line: 14, Relationship: "direct"},
 		{Name: "minimist", Version: "1.2.5", Ecosystem: "npm", Path: "package-lock.json", Line: 18},
 		{Name: "jinja2", Ecosystem: "PyPI", Path: "requirements.txt", Line: 4},
+		{Name: "example.com/app", Version: "(devel)", Ecosystem: "Go", Path: "bin/app"},
 	}
 	m := fakeMatcher{
 		{Ecosystem: "npm", Name: "lodash", Version: "4.17.20"}: {{
@@ -84,6 +90,7 @@ func TestFindings(t *testing.T) {
 			FixedVersions: []string{"4.17.21"},
 		}},
 		{Ecosystem: "npm", Name: "minimist", Version: "1.2.5"}: {{ID: "GHSA-xvch-5gv4-984h", Severity: finding.SeverityCritical}},
+		{Ecosystem: "Go", Name: "example.com/app", Version: "(devel)"}: {{ID: "GO-must-not-match"}},
 	}
 	tests := []struct {
 		name    string
@@ -145,5 +152,39 @@ func TestLineIndex(t *testing.T) {
 				t.Errorf("find(%q, %q) = %d, want %d", tc.pkg, tc.version, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestExtractGoBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go binary")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("needs the go command")
+	}
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "go.mod"), []byte("module example.com/hello\n\ngo 1.22\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "main.go"), []byte("package main\n\nfunc main() { println(\"hello\") }\n"), 0o644)
+	root := t.TempDir()
+	cmd := exec.Command(gobin, "build", "-trimpath", "-o", filepath.Join(root, "bin", "hello"), ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOPROXY=off", "GOTOOLCHAIN=local", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	got, errs := extractDir(t, root)
+	if len(errs) != 0 {
+		t.Fatalf("errors: %+v", errs)
+	}
+	var stdlib *Package
+	for i := range got {
+		if got[i].Name == "stdlib" {
+			stdlib = &got[i]
+		}
+	}
+	want := strings.TrimPrefix(runtime.Version(), "go")
+	if stdlib == nil || stdlib.Version != want || stdlib.Ecosystem != "Go" || stdlib.Path != "bin/hello" {
+		t.Errorf("stdlib package from the binary = %+v, want version %s at bin/hello", stdlib, want)
 	}
 }

@@ -197,7 +197,12 @@ func convert(p *extractor.Package, path, plugin string, rel map[string]string, i
 		Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem().String(),
 		Path: path, Extractor: plugin,
 	}
-	if pu := p.PURL(); pu != nil {
+	// osv-scalibr names a Go binary's toolchain "go"; the Go vulnerability
+	// database files the standard library under "stdlib".
+	if plugin == gobinary.Name && p.Name == "go" {
+		out.Name = "stdlib"
+		out.PURL = "pkg:golang/stdlib@" + p.Version
+	} else if pu := p.PURL(); pu != nil {
 		out.PURL = pu.String()
 	}
 	if d := p.Location.Descriptor; d != nil && d.File != nil {

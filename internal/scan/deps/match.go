@@ -41,13 +41,15 @@ type MatchOptions struct {
 }
 
 // Findings matches packages against m and returns one vulnerability finding
-// per advisory and package entry. Packages without a version (a requirement
-// with only a range) cannot be matched and are skipped.
+// per advisory and package entry. Packages without a release version cannot
+// be matched and are skipped.
 func Findings(ctx context.Context, m Matcher, pkgs []Package, opts MatchOptions) ([]finding.Finding, error) {
 	var qs []Query
 	var idx []int
 	for i, p := range pkgs {
-		if p.Version == "" || p.Ecosystem == "" {
+		// "(devel)" is a Go main module built from a checkout: no release
+		// to look up.
+		if p.Version == "" || p.Version == "(devel)" || p.Ecosystem == "" {
 			continue
 		}
 		qs = append(qs, Query{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version})
