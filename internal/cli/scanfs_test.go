@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -317,5 +318,42 @@ func TestScanFSUsageErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.want)
 			}
 		})
+	}
+}
+
+func TestScanRepoGitHistory(t *testing.T) {
+	gitBin, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("needs git")
+	}
+	repo := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(gitBin, args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null",
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.test", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.test")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q", "-b", "main")
+	os.WriteFile(filepath.Join(repo, "deploy.env"), []byte("AWS_ACCESS_KEY_ID="+fakeAWSKey+"\n"), 0o644)
+	git("add", ".")
+	git("commit", "-q", "-m", "add config")
+	os.WriteFile(filepath.Join(repo, "deploy.env"), []byte("AWS_ACCESS_KEY_ID=${FROM_VAULT}\n"), 0o644)
+	git("commit", "-q", "-am", "remove key")
+
+	// The working tree is clean; only the history has the key.
+	code, out, stderr := run(t, nil, "scan", "repo", "--scanners", "secret", "--format", "json", "--fail-on", "high", repo)
+	if code != 0 {
+		t.Fatalf("without --git-history: exit %d, want 0; stderr %s\n%s", code, stderr, out)
+	}
+	code, out, stderr = run(t, nil, "scan", "repo", "--scanners", "secret", "--git-history", "--format", "json", "--fail-on", "high", repo)
+	if code != 1 {
+		t.Fatalf("with --git-history: exit %d, want 1; stderr %s", code, stderr)
+	}
+	if !strings.Contains(out, `"commit"`) || strings.Contains(out, fakeAWSKey) {
+		t.Errorf("want a redacted finding with its commit:\n%s", out)
 	}
 }
