@@ -104,7 +104,7 @@ func runDBUpdate(ctx context.Context, e *env, fl *dbFlags, url string, ecosystem
 		tw.Flush()
 	}
 	if res.ProblemCount > 0 {
-		e.log.Warn("entries skipped; rerun with --log-level warn to see them", "count", res.ProblemCount)
+		e.log.Warn("archive entries or ranges skipped", "count", res.ProblemCount)
 	}
 	if err != nil {
 		if errors.Is(err, vulndb.ErrInvalidOptions) {

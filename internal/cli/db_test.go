@@ -69,6 +69,11 @@ func TestDBUpdateAndStatus(t *testing.T) {
 		}
 	}
 
+	code, out, _ = run(t, nil, "db", "status", "--db-dir", dir, "--max-age", "1ns")
+	if code != 0 || !strings.Contains(out, "stale") {
+		t.Errorf("db status --max-age 1ns: exit %d, want a stale note:\n%s", code, out)
+	}
+
 	code, out, _ = run(t, nil, "db", "status", "--db-dir", dir, "--format", "json")
 	if code != 0 {
 		t.Fatalf("db status --format json: exit %d", code)

@@ -125,7 +125,27 @@ func ParseRecord(data []byte) (*Vuln, error) {
 	return p.vuln(data), nil
 }
 
+// loadVuln reads a record that import already validated, without
+// re-checking its ranges.
+func loadVuln(data []byte) (*Vuln, error) {
+	p, err := decodeRecord(data)
+	if err != nil {
+		return nil, err
+	}
+	return p.vuln(data), nil
+}
+
 func parseRecord(data []byte) (*parsedRecord, error) {
+	p, err := decodeRecord(data)
+	if err != nil {
+		return nil, err
+	}
+	p.index()
+	return p, nil
+}
+
+// decodeRecord checks the record-level fields.
+func decodeRecord(data []byte) (*parsedRecord, error) {
 	if len(data) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidRecord, len(data), MaxRecordSize)
 	}
@@ -153,6 +173,12 @@ func parseRecord(data []byte) (*parsedRecord, error) {
 	// A withdrawn timestamp, even one in the future, means the record
 	// should not be used.
 	p.withdrawn = r.Withdrawn != ""
+	return &p, nil
+}
+
+// index collects the record's packages with their validated ranges.
+func (p *parsedRecord) index() {
+	r := &p.rec
 	byPkg := map[[2]string]int{}
 	for ai, a := range r.Affected {
 		if a.Package.Name == "" || a.Package.Ecosystem == "" {
@@ -182,7 +208,6 @@ func parseRecord(data []byte) (*parsedRecord, error) {
 			}
 		}
 	}
-	return &p, nil
 }
 
 // parseRange converts one range; ok is false for a GIT range, which needs

@@ -394,7 +394,7 @@ func (s *Store) vuln(tx *bolt.Tx, eco, id string) (*Vuln, error) {
 		return nil, fmt.Errorf("record %s: indexed but missing", id)
 	}
 	// bbolt's memory is only valid inside the transaction.
-	v, err := ParseRecord(slices.Clone(raw))
+	v, err := loadVuln(slices.Clone(raw))
 	if err != nil {
 		return nil, err
 	}

@@ -138,7 +138,7 @@ func (o UpdateOptions) withDefaults() (UpdateOptions, error) {
 	}
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return o, fmt.Errorf("%w: database URL %q: want an http or https URL", ErrInvalidOptions, o.BaseURL)
+		return o, fmt.Errorf("%w: database URL %q: want an http or https URL", ErrInvalidOptions, redactURL(o.BaseURL))
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	if len(o.Ecosystems) == 0 {
@@ -249,6 +249,15 @@ func (u *updater) archiveURL(eco string) string {
 	return u.o.BaseURL + "/" + url.PathEscape(eco) + "/all.zip"
 }
 
+// redactURL hides a mirror's password in anything shown or stored.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
 // updateEcosystem downloads and imports one archive.
 func (u *updater) updateEcosystem(ctx context.Context, eco string) (EcosystemResult, error) {
 	er := EcosystemResult{Name: eco}
@@ -296,7 +305,7 @@ func (u *updater) updateEcosystem(ctx context.Context, eco string) (EcosystemRes
 	m := EcosystemMeta{
 		Name: eco, Records: im.stats.records, Packages: im.stats.packages,
 		Withdrawn: im.stats.withdrawn, Skipped: im.stats.skipped,
-		Imported: now, Checked: now, URL: u.archiveURL(eco),
+		Imported: now, Checked: now, URL: redactURL(u.archiveURL(eco)),
 		ETag: dl.etag, LastModified: dl.lastModified, SHA256: dl.sha256,
 	}
 	u.meta[eco] = m
@@ -330,7 +339,7 @@ func (u *updater) ensureNext() error {
 // commit writes the new database and renames it into place, or, when no
 // archive changed, records the check in the old one.
 func (u *updater) commit(ctx context.Context) error {
-	meta := Meta{Format: formatVersion, SourceURL: u.o.BaseURL, Updated: u.o.Now().UTC()}
+	meta := Meta{Format: formatVersion, SourceURL: redactURL(u.o.BaseURL), Updated: u.o.Now().UTC()}
 	for _, e := range u.meta {
 		meta.Ecosystems = append(meta.Ecosystems, e)
 	}
@@ -340,8 +349,12 @@ func (u *updater) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(meta.Ecosystems) == 0 {
-		return nil // every archive failed and there was no database: write none
+	confirmed := false
+	for _, e := range u.res.Ecosystems {
+		confirmed = confirmed || e.Status != StatusFailed
+	}
+	if !confirmed {
+		return nil // every archive failed: leave any old database as it was
 	}
 	if u.next == nil {
 		return u.touchOld(metaJSON)
@@ -442,8 +455,7 @@ func (d *download) remove() {
 // download fetches an archive to a temporary file, conditionally on the
 // validators of the previous import.
 func (u *updater) download(ctx context.Context, eco string, prev EcosystemMeta, conditional bool) (*download, error) {
-	src := u.archiveURL(eco)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.archiveURL(eco), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -456,6 +468,7 @@ func (u *updater) download(ctx context.Context, eco string, prev EcosystemMeta, 
 			req.Header.Set("If-Modified-Since", prev.LastModified)
 		}
 	}
+	src := redactURL(req.URL.String())
 	resp, err := u.o.HTTPClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("download: %w", err)

@@ -143,6 +143,13 @@ func TestUpdateOtherEcosystems(t *testing.T) {
 		t.Errorf("problems = %v, want the FANCY range of RUSTSEC-0001", res.Problems)
 	}
 	s := openTest(t, dir)
+	ecos, err := s.Ecosystems()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ecos, []string{"Maven", "PyPI", "crates.io", "npm"}); diff != "" {
+		t.Errorf("indexed ecosystems (-got +want):\n%s", diff)
+	}
 	npm, _ := s.Meta().Ecosystem("npm")
 	if npm.Records != 1 || npm.Withdrawn != 1 {
 		t.Errorf("npm records %d withdrawn %d, want 1 and 1", npm.Records, npm.Withdrawn)
@@ -507,5 +514,21 @@ func TestConcurrentMatch(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+func TestMirrorPasswordRedacted(t *testing.T) {
+	srv := newOSVServer(t, otherArchives(t))
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1)
+	dir := t.TempDir()
+	_, err := testUpdate(t, dir, u, "npm", "NuGet")
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "404") {
+		t.Errorf("error %v: want a 404 without the password", err)
+	}
+	s := openTest(t, dir)
+	m := s.Meta()
+	npm, _ := m.Ecosystem("npm")
+	if strings.Contains(m.SourceURL, "s3cret") || strings.Contains(npm.URL, "s3cret") {
+		t.Errorf("password stored in the metadata: %q %q", m.SourceURL, npm.URL)
 	}
 }
