@@ -89,7 +89,7 @@ func TestFindings(t *testing.T) {
 			Details: "details", References: []string{"https://example.test/a"}, Severity: finding.SeverityHigh,
 			FixedVersions: []string{"4.17.21"},
 		}},
-		{Ecosystem: "npm", Name: "minimist", Version: "1.2.5"}: {{ID: "GHSA-xvch-5gv4-984h", Severity: finding.SeverityCritical}},
+		{Ecosystem: "npm", Name: "minimist", Version: "1.2.5"}:         {{ID: "GHSA-xvch-5gv4-984h", Severity: finding.SeverityCritical}},
 		{Ecosystem: "Go", Name: "example.com/app", Version: "(devel)"}: {{ID: "GO-must-not-match"}},
 	}
 	tests := []struct {

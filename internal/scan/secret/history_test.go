@@ -92,6 +92,16 @@ func TestScanHistory(t *testing.T) {
 	}
 	noLeak(t, got, fk.AWSKey)
 
+	// A gitleaks allowlist naming the commit drops it.
+	cfg := writeConfig(t, t.TempDir(), "rules.toml", "[extend]\nuseDefault = true\n\n[[allowlists]]\ncommits = [\""+leak+"\"]\n")
+	allowing, err := New(context.Background(), Options{ConfigPath: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := allowing.ScanHistory(context.Background(), r.dir); err != nil || len(got) != 0 {
+		t.Errorf("with the commit allowlisted: got %v, %v; want no findings", briefs(got), err)
+	}
+
 	// A commit fingerprint in .gitleaksignore suppresses it.
 	r.write(".gitleaksignore", leak+":config/app.yaml:aws-access-token:3\n")
 	got, err = s.ScanHistory(context.Background(), r.dir)
