@@ -188,3 +188,46 @@ func TestExtractGoBinary(t *testing.T) {
 		t.Errorf("stdlib package from the binary = %+v, want version %s at bin/hello", stdlib, want)
 	}
 }
+
+func TestExtractFormats(t *testing.T) {
+	tests := []struct {
+		dir  string
+		want Package // Line > 0 is checked separately
+	}{
+		{"yarn", Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", Path: "yarn.lock"}},
+		{"pnpm", Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", Path: "pnpm-lock.yaml"}},
+		{"poetry", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "poetry.lock"}},
+		{"pipfile", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "Pipfile.lock"}},
+		{"uv", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "uv.lock"}},
+		{"gem", Package{Name: "rack", Version: "2.0.0", Ecosystem: "RubyGems", Path: "Gemfile.lock"}},
+		{"composer", Package{Name: "guzzlehttp/guzzle", Version: "7.4.0", Ecosystem: "Packagist", Path: "composer.lock"}},
+		{"pom", Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Ecosystem: "Maven", Path: "pom.xml"}},
+		{"gradle", Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Ecosystem: "Maven", Path: "gradle.lockfile"}},
+		{"nuget", Package{Name: "Newtonsoft.Json", Version: "12.0.1", Ecosystem: "NuGet", Path: "packages.lock.json"}},
+		{"pub", Package{Name: "http", Version: "0.13.0", Ecosystem: "Pub", Path: "pubspec.lock"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.dir, func(t *testing.T) {
+			got, errs := extractDir(t, filepath.Join("testdata", "formats", tc.dir))
+			if len(errs) != 0 {
+				t.Fatalf("errors: %+v", errs)
+			}
+			var found *Package
+			for i := range got {
+				if got[i].Name == tc.want.Name {
+					found = &got[i]
+				}
+			}
+			if found == nil {
+				t.Fatalf("%s not found in %+v", tc.want.Name, got)
+			}
+			if found.Line <= 0 || found.PURL == "" {
+				t.Errorf("no line or purl: %+v", *found)
+			}
+			g := Package{Name: found.Name, Version: found.Version, Ecosystem: found.Ecosystem, Path: found.Path}
+			if d := cmp.Diff(g, tc.want); d != "" {
+				t.Errorf("(-got +want):\n%s", d)
+			}
+		})
+	}
+}
