@@ -71,8 +71,10 @@ func Analyze(ctx context.Context, log *slog.Logger, moduleDir string, records []
 	cmd.Stdout = &limitedWriter{w: &stdout, n: maxOutput}
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 1 << 20}
 	// The module's dependencies come from the module cache; the analysis
-	// must not fetch anything, and must not touch the toolchain.
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOPROXY=off", "GOTOOLCHAIN=local", "GOWORK=off")
+	// must not fetch anything, switch toolchains, edit go.mod (GOFLAGS is
+	// cleared of a user's -mod=mod) or run a C compiler on the scanned
+	// code's cgo directives.
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOPROXY=off", "GOTOOLCHAIN=local", "GOWORK=off", "CGO_ENABLED=0")
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("reachability: start govulncheck: %w", err)
