@@ -64,6 +64,13 @@ func MarkReachable(ctx context.Context, root string, pkgs []Package, fs []findin
 			f := &fs[i]
 			r := reachableOf(res, f)
 			f.Package.Reachable = &r
+			// Said in the message too, for the table and SARIF, which do
+			// not show the package fields.
+			if r {
+				f.Message += " (reachable: the module calls vulnerable code)"
+			} else {
+				f.Message += " (not reachable: the module calls no vulnerable code)"
+			}
 		}
 	}
 	return warnings

@@ -62,6 +62,9 @@ func TestMarkReachable(t *testing.T) {
 	if d := cmp.Diff(got, []*bool{&yes, &no, nil}); d != "" {
 		t.Errorf("reachable (-got +want):\n%s", d)
 	}
+	if !strings.HasSuffix(fs[0].Message, "(reachable: the module calls vulnerable code)") || strings.Contains(fs[2].Message, "reachable") {
+		t.Errorf("messages: %q, %q", fs[0].Message, fs[2].Message)
+	}
 	if d := cmp.Diff(looked, []string{"Go/golang.org/x/text"}); d != "" {
 		t.Errorf("lookups (-got +want):\n%s", d)
 	}
