@@ -357,3 +357,65 @@ func TestScanRepoGitHistory(t *testing.T) {
 		t.Errorf("want a redacted finding with its commit:\n%s", out)
 	}
 }
+
+// TestScanFSReachability runs the whole chain for a Go module with source:
+// db update from a mirror, scan fs, govulncheck over the records of the
+// store, and --reachable-only deciding the exit code.
+func TestScanFSReachability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs govulncheck")
+	}
+	modSrc := filepath.Join(repoRoot, "internal", "scan", "deps", "reach", "testdata", "module")
+	mc, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Skipf("go env: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(strings.TrimSpace(string(mc)), "golang.org", "x", "text@v0.43.0")); err != nil {
+		t.Skip("golang.org/x/text@v0.43.0 is not in the module cache")
+	}
+	// Only the advisory whose symbol the module never calls.
+	recs := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(modSrc, "..", "records", "GO-9999-0002.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(recs, "GO-9999-0002.json"), b, 0o644)
+	zipped := zipDir(t, recs)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/Go/all.zip" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(zipped)
+	}))
+	t.Cleanup(srv.Close)
+	db := t.TempDir()
+	if code, _, stderr := run(t, nil, "db", "update", "--db-dir", db, "--db-url", srv.URL, "--ecosystems", "Go"); code != 0 {
+		t.Fatalf("db update: exit %d: %s", code, stderr)
+	}
+	mod := copyDir(t, modSrc)
+
+	code, out, stderr := run(t, nil, "scan", "fs", "--scanners", "vuln", "--db-dir", db, "--format", "json", "--fail-on", "unknown", mod)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID  string `json:"rule_id"`
+			Package struct {
+				Reachable *bool `json:"reachable"`
+			} `json:"package"`
+		} `json:"findings"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 1 || rep.Findings[0].RuleID != "GO-9999-0002" || rep.Findings[0].Package.Reachable == nil || *rep.Findings[0].Package.Reachable {
+		t.Fatalf("want GO-9999-0002 marked unreachable, got %s", out)
+	}
+	code, _, stderr = run(t, nil, "scan", "fs", "--scanners", "vuln", "--db-dir", db, "--format", "json", "--fail-on", "unknown", "--reachable-only", mod)
+	if code != 0 {
+		t.Errorf("--reachable-only: exit %d, want 0 (the only advisory is unreachable); stderr %s", code, stderr)
+	}
+}
