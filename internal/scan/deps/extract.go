@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -90,7 +91,7 @@ func NewExtractor(root string, maxFileSize int64, log *slog.Logger) (*Extractor,
 		log = slog.New(slog.DiscardHandler)
 	}
 	base := root
-	if fi, err := statPath(root); err == nil && !fi.IsDir() {
+	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
 		base = filepath.Dir(root)
 	}
 	cfg := &cpb.PluginConfig{MaxFileSizeBytes: maxFileSize}
@@ -140,7 +141,7 @@ func (e *Extractor) Analyze(ctx context.Context, f scan.File) ([]finding.Finding
 			FS: e.fsys, Path: f.Path, Root: e.root, Info: info, Reader: bytes.NewReader(src),
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", x.Name(), err)
+			return nil, located(src, fmt.Errorf("%s: %w", x.Name(), err))
 		}
 		rel := relationships(f.Path, src)
 		idx := newLineIndex(src)

@@ -3,14 +3,13 @@ package deps
 import (
 	"bytes"
 	"encoding/json"
-	"os"
+	"errors"
+	"fmt"
 	"path"
 	"strings"
 
 	"golang.org/x/mod/modfile"
 )
-
-var statPath = os.Stat
 
 // lineIndex finds a package entry's line in a lockfile for extractors that
 // do not record one. Formats differ (JSON, TOML, YAML, XML, plain lists) but
@@ -133,4 +132,24 @@ func npmRelationships(src []byte) map[string]string {
 		}
 	}
 	return out
+}
+
+// lineError gives a parse error the line the runner reports it at.
+type lineError struct {
+	err  error
+	line int
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *lineError) Unwrap() error { return e.err }
+func (e *lineError) Line() int     { return e.line }
+
+// located adds the line to a JSON syntax error, which only knows its byte
+// offset; other errors are returned as they are.
+func located(src []byte, err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) || se.Offset <= 0 || se.Offset > int64(len(src)) {
+		return err
+	}
+	return &lineError{err: err, line: bytes.Count(src[:se.Offset], []byte("\n")) + 1}
 }
