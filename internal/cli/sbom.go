@@ -156,7 +156,7 @@ func runScanSBOM(ctx context.Context, e *env, fl *scanSBOMFlags, file string) er
 			return usageError(err)
 		}
 	}
-	src, err := os.ReadFile(file)
+	src, err := readBounded(file, sbom.MaxInputSize)
 	if err != nil {
 		return usageError(fmt.Errorf("read sbom: %w", err))
 	}
@@ -212,4 +212,21 @@ func lineOf(src []byte, s string) int {
 		return 0
 	}
 	return bytes.Count(src[:i], []byte("\n")) + 1
+}
+
+// readBounded reads a whole file of at most limit bytes.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: over the %d byte limit", path, limit)
+	}
+	return b, nil
 }
