@@ -225,24 +225,32 @@ func (s *fsScan) scanTarget(ctx context.Context, e *env, root string, prog *prog
 	if err != nil {
 		return nil, nil, usageError(err)
 	}
-	var analyzers []scan.Analyzer
+	// Two runs over the one target: Helm and Kustomize claim every file of
+	// their directories for the config scanner (scan.Preparer), which would
+	// hide a lockfile or a leaked key inside a chart from the other
+	// scanners if they shared the run.
+	var code []scan.Analyzer
 	var x *deps.Extractor
 	if s.on[scannerVuln] {
 		if x, err = deps.NewExtractor(root, s.fl.maxFileSize, e.log); err != nil {
 			return nil, nil, failedError(err)
 		}
-		analyzers = append(analyzers, x)
-	}
-	if s.on[scannerMisconfig] {
-		analyzers = append(analyzers, config.New(config.Options{Engine: s.eng, Logger: e.log}).Analyzers()...)
+		code = append(code, x)
 	}
 	if s.on[scannerSecret] {
-		analyzers = append(analyzers, s.secrets)
+		code = append(code, s.secrets)
 	}
-	runner := scan.Runner{Analyzers: analyzers, Logger: e.log, Progress: prog.update}
-	fs, err := runner.Run(ctx, t)
-	if err != nil {
-		return nil, nil, failedError(err)
+	var fs []finding.Finding
+	for _, analyzers := range [][]scan.Analyzer{code, s.misconfig(e)} {
+		if len(analyzers) == 0 {
+			continue
+		}
+		runner := scan.Runner{Analyzers: analyzers, Logger: e.log, Progress: prog.update}
+		got, err := runner.Run(ctx, t)
+		if err != nil {
+			return nil, nil, failedError(err)
+		}
+		fs = append(fs, got...)
 	}
 	var warnings []string
 	if x != nil {
@@ -270,6 +278,14 @@ func (s *fsScan) scanTarget(ctx context.Context, e *env, root string, prog *prog
 		fs = append(fs, hfs...)
 	}
 	return fs, warnings, nil
+}
+
+// misconfig returns the config scanner's analyzers when it is enabled.
+func (s *fsScan) misconfig(e *env) []scan.Analyzer {
+	if !s.on[scannerMisconfig] {
+		return nil
+	}
+	return config.New(config.Options{Engine: s.eng, Logger: e.log}).Analyzers()
 }
 
 // failing is what --fail-on judges. With --reachable-only a vulnerability

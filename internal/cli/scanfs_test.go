@@ -242,6 +242,37 @@ func TestScanFSEndToEnd(t *testing.T) {
 	}
 }
 
+// TestScanFSInsideHelmChart: the config scanner claims a chart's files;
+// the dependency and secret scanners must still see them.
+func TestScanFSInsideHelmChart(t *testing.T) {
+	srv := testOSVMirror(t)
+	db := t.TempDir()
+	updateDB(t, srv.URL, db)
+	dir := t.TempDir()
+	chart := filepath.Join(dir, "chart")
+	os.MkdirAll(filepath.Join(chart, "templates"), 0o755)
+	os.WriteFile(filepath.Join(chart, "Chart.yaml"), []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n"), 0o644)
+	os.WriteFile(filepath.Join(chart, "templates", "pod.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:latest\n      securityContext:\n        privileged: true\n"), 0o644)
+	lock, err := os.ReadFile(filepath.Join(repoRoot, "examples", "vulnerable-app", "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(chart, "package-lock.json"), lock, 0o644)
+	os.WriteFile(filepath.Join(chart, "values.yaml"), []byte("aws_key: "+fakeAWSKey+"\n"), 0o644)
+	code, out, stderr := run(t, nil, "scan", "fs", "--db-dir", db, "--format", "json", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, rep := vulnRows(t, out)
+	kinds := map[string]bool{}
+	for _, f := range rep.Findings {
+		kinds[f.Kind] = true
+	}
+	if d := cmp.Diff(kinds, map[string]bool{"vulnerability": true, "secret": true, "misconfiguration": true}); d != "" {
+		t.Errorf("finding kinds in a chart (-got +want):\n%s", d)
+	}
+}
+
 // goNetWant lists what the Go database says about golang.org/x/net v0.7.0,
 // which the example requires indirectly: those advisories come from the
 // real records and are checked for shape, not listed by hand.
