@@ -213,15 +213,18 @@ func TestExtractFormats(t *testing.T) {
 		{"poetry", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "poetry.lock"}},
 		{"pipfile", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "Pipfile.lock"}},
 		{"uv", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "uv.lock"}},
-		{"gem", Package{Name: "rack", Version: "2.0.0", Ecosystem: "RubyGems", Path: "Gemfile.lock"}},
+		{"gem", Package{Name: "rack", Version: "2.0.0", Ecosystem: "RubyGems", Path: "Gemfile.lock", Relationship: "direct"}},
 		{"composer", Package{Name: "guzzlehttp/guzzle", Version: "7.4.0", Ecosystem: "Packagist", Path: "composer.lock"}},
 		{"pom", Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Ecosystem: "Maven", Path: "pom.xml"}},
 		{"gradle", Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Ecosystem: "Maven", Path: "gradle.lockfile"}},
-		{"nuget", Package{Name: "Newtonsoft.Json", Version: "12.0.1", Ecosystem: "NuGet", Path: "packages.lock.json"}},
-		{"pub", Package{Name: "http", Version: "0.13.0", Ecosystem: "Pub", Path: "pubspec.lock"}},
+		{"nuget", Package{Name: "Newtonsoft.Json", Version: "12.0.1", Ecosystem: "NuGet", Path: "packages.lock.json", Relationship: "direct"}},
+		{"nuget", Package{Name: "System.Memory", Version: "4.5.4", Ecosystem: "NuGet", Path: "packages.lock.json", Relationship: "transitive"}},
+		{"pub", Package{Name: "http", Version: "0.13.0", Ecosystem: "Pub", Path: "pubspec.lock", Relationship: "direct"}},
+		{"pub", Package{Name: "meta", Version: "1.8.0", Ecosystem: "Pub", Path: "pubspec.lock", Relationship: "transitive"}},
+		{"gem", Package{Name: "rack-test", Version: "1.1.0", Ecosystem: "RubyGems", Path: "Gemfile.lock", Relationship: "transitive"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.dir, func(t *testing.T) {
+		t.Run(tc.dir+"/"+tc.want.Name, func(t *testing.T) {
 			got, errs := extractDir(t, filepath.Join("testdata", "formats", tc.dir))
 			if len(errs) != 0 {
 				t.Fatalf("errors: %+v", errs)
@@ -238,7 +241,7 @@ func TestExtractFormats(t *testing.T) {
 			if found.Line <= 0 || found.PURL == "" {
 				t.Errorf("no line or purl: %+v", *found)
 			}
-			g := Package{Name: found.Name, Version: found.Version, Ecosystem: found.Ecosystem, Path: found.Path}
+			g := Package{Name: found.Name, Version: found.Version, Ecosystem: found.Ecosystem, Path: found.Path, Relationship: found.Relationship}
 			if d := cmp.Diff(g, tc.want); d != "" {
 				t.Errorf("(-got +want):\n%s", d)
 			}

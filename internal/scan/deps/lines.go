@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/modfile"
 )
 
@@ -103,8 +104,88 @@ func relationships(p string, src []byte) map[string]string {
 	case strings.HasSuffix(base, ".txt") && strings.Contains(base, "requirements"):
 		// A requirements file lists what the project asks for.
 		return map[string]string{relAllKey: "direct"}
+	case base == "packages.lock.json":
+		return nugetRelationships(src)
+	case base == "pubspec.lock":
+		return pubRelationships(src)
+	case base == "Gemfile.lock":
+		return gemRelationships(src)
 	}
 	return nil
+}
+
+// nugetRelationships reads "type": "Direct" | "Transitive" of every target
+// framework; direct in any framework wins.
+func nugetRelationships(src []byte) map[string]string {
+	var lock struct {
+		Dependencies map[string]map[string]struct {
+			Type string `json:"type"`
+		} `json:"dependencies"`
+	}
+	if err := json.Unmarshal(src, &lock); err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, deps := range lock.Dependencies {
+		for name, d := range deps {
+			switch {
+			case strings.EqualFold(d.Type, "Direct"):
+				out[name] = "direct"
+			case strings.EqualFold(d.Type, "Transitive") && out[name] == "":
+				out[name] = "transitive"
+			}
+		}
+	}
+	return out
+}
+
+// pubRelationships reads `dependency: "direct main" | "direct dev" |
+// transitive`.
+func pubRelationships(src []byte) map[string]string {
+	var lock struct {
+		Packages map[string]struct {
+			Dependency string `yaml:"dependency"`
+		} `yaml:"packages"`
+	}
+	if err := yaml.Unmarshal(src, &lock); err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for name, p := range lock.Packages {
+		switch {
+		case strings.HasPrefix(p.Dependency, "direct"):
+			out[name] = "direct"
+		case p.Dependency == "transitive":
+			out[name] = "transitive"
+		}
+	}
+	return out
+}
+
+// gemRelationships: the DEPENDENCIES section of Gemfile.lock lists the
+// gems the Gemfile asks for; every other gem is transitive.
+func gemRelationships(src []byte) map[string]string {
+	out := map[string]string{}
+	in := false
+	for _, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line != "" && line[0] != ' ' {
+			in = line == "DEPENDENCIES"
+			continue
+		}
+		if !in {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) > 0 {
+			out[strings.TrimSuffix(fields[0], "!")] = "direct"
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	out[relAllKey] = "transitive"
+	return out
 }
 
 // npmRelationships reads the root package's declared dependencies from a
