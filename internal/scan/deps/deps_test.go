@@ -209,7 +209,10 @@ func TestExtractFormats(t *testing.T) {
 		want Package // Line > 0 is checked separately
 	}{
 		{"yarn", Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", Path: "yarn.lock"}},
-		{"pnpm", Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", Path: "pnpm-lock.yaml"}},
+		{"pnpm", Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", Path: "pnpm-lock.yaml", Relationship: "direct"}},
+		{"pnpm", Package{Name: "minimist", Version: "1.2.5", Ecosystem: "npm", Path: "pnpm-lock.yaml", Relationship: "transitive"}},
+		{"pnpm9", Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm", Path: "pnpm-lock.yaml", Relationship: "direct"}},
+		{"pnpm9", Package{Name: "minimist", Version: "1.2.5", Ecosystem: "npm", Path: "pnpm-lock.yaml", Relationship: "transitive"}},
 		{"poetry", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "poetry.lock"}},
 		{"pipfile", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "Pipfile.lock"}},
 		{"uv", Package{Name: "flask", Version: "2.0.0", Ecosystem: "PyPI", Path: "uv.lock"}},

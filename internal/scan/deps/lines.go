@@ -104,6 +104,8 @@ func relationships(p string, src []byte) map[string]string {
 	case strings.HasSuffix(base, ".txt") && strings.Contains(base, "requirements"):
 		// A requirements file lists what the project asks for.
 		return map[string]string{relAllKey: "direct"}
+	case base == "pnpm-lock.yaml":
+		return pnpmRelationships(src)
 	case base == "packages.lock.json":
 		return nugetRelationships(src)
 	case base == "pubspec.lock":
@@ -112,6 +114,36 @@ func relationships(p string, src []byte) map[string]string {
 		return gemRelationships(src)
 	}
 	return nil
+}
+
+// pnpmRelationships reads the root project's dependencies: top-level maps
+// in lockfile v5/v6, importers["."] from v6 workspaces and v9 on.
+func pnpmRelationships(src []byte) map[string]string {
+	type deps struct {
+		Dependencies         map[string]any `yaml:"dependencies"`
+		DevDependencies      map[string]any `yaml:"devDependencies"`
+		OptionalDependencies map[string]any `yaml:"optionalDependencies"`
+	}
+	var lock struct {
+		deps      `yaml:",inline"`
+		Importers map[string]deps `yaml:"importers"`
+	}
+	if err := yaml.Unmarshal(src, &lock); err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, d := range append([]deps{lock.deps}, lock.Importers["."]) {
+		for _, m := range []map[string]any{d.Dependencies, d.DevDependencies, d.OptionalDependencies} {
+			for name := range m {
+				out[name] = "direct"
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	out[relAllKey] = "transitive"
+	return out
 }
 
 // nugetRelationships reads "type": "Direct" | "Transitive" of every target
