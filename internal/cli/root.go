@@ -109,7 +109,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "", "log level: debug, info, warn, error")
 	root.PersistentFlags().String("config", "", "YAML file of flag values (keys are flag names)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-	root.AddCommand(newScanCmd(e), newPoliciesCmd(e), newDBCmd(e), newGatewayCmd(e), newTLSCmd(e))
+	root.AddCommand(newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newPoliciesCmd(e), newGatewayCmd(e), newTLSCmd(e))
 	return root
 }
 

@@ -26,7 +26,7 @@ func newScanCmd(e *env) *cobra.Command {
 		Use:   "scan",
 		Short: "Scan configuration, code and images for security problems",
 	}
-	cmd.AddCommand(newScanConfigCmd(e))
+	cmd.AddCommand(newScanConfigCmd(e), newScanFSCmd(e, "fs"), newScanFSCmd(e, "repo"), newScanSBOMCmd(e))
 	return cmd
 }
 

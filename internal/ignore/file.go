@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,10 @@ type Entry struct {
 	Path string `yaml:"path,omitempty"`
 	// Resource is Kind/namespace/name or Kind/name, globs allowed per part.
 	Resource string `yaml:"resource,omitempty"`
-	Reason   string `yaml:"reason,omitempty"`
+	// Package limits a vulnerability entry to one dependency: a name
+	// (globs allowed) or name@version.
+	Package string `yaml:"package,omitempty"`
+	Reason  string `yaml:"reason,omitempty"`
 	// Expires is a date, YYYY-MM-DD; from that day the entry stops working.
 	Expires string `yaml:"expires,omitempty"`
 
@@ -87,6 +91,9 @@ func Parse(path string, src []byte) (*File, error) {
 		}
 		if e.Path != "" && !doublestar.ValidatePattern(e.Path) {
 			return nil, fmt.Errorf("%s:%d: path %q is not a valid glob", path, e.line, e.Path)
+		}
+		if e.Package != "" && !doublestar.ValidatePattern(e.Package) {
+			return nil, fmt.Errorf("%s:%d: package %q: want a name (globs allowed) or name@version", path, e.line, e.Package)
 		}
 		if e.Resource != "" && !validResource(e.Resource) {
 			return nil, fmt.Errorf("%s:%d: resource %q: want Kind/namespace/name or Kind/name, globs allowed per part", path, e.line, e.Resource)
@@ -152,7 +159,10 @@ func (fl *File) Match(f *finding.Finding, now time.Time) (*Entry, *Expired) {
 }
 
 func (e *Entry) matches(f *finding.Finding) bool {
-	if !matchRule(e.Rule, f.RuleID) {
+	if !matchRule(e.Rule, f.RuleID) && !slices.ContainsFunc(f.Aliases, func(a string) bool { return matchRule(e.Rule, a) }) {
+		return false
+	}
+	if e.Package != "" && !matchPackage(e.Package, f.Package) {
 		return false
 	}
 	if e.Path != "" {
@@ -164,6 +174,23 @@ func (e *Entry) matches(f *finding.Finding) bool {
 		return false
 	}
 	return true
+}
+
+// matchPackage matches name or name@version against a finding's package.
+// The version is cut at the last @ so that scoped npm names (@types/node)
+// keep their leading @.
+func matchPackage(pattern string, p *finding.Package) bool {
+	if p == nil {
+		return false
+	}
+	name, version := pattern, ""
+	if i := strings.LastIndex(pattern, "@"); i > 0 {
+		name, version = pattern[:i], pattern[i+1:]
+	}
+	if ok, _ := doublestar.Match(name, p.Name); !ok {
+		return false
+	}
+	return version == "" || version == p.Version
 }
 
 func matchRule(pattern, id string) bool {

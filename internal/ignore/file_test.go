@@ -322,3 +322,42 @@ func TestFileMatchNil(t *testing.T) {
 		t.Errorf("empty File: Match = %v, %v; want nil, nil", entry, expired)
 	}
 }
+
+func TestFileMatchVulnerability(t *testing.T) {
+	src := `ignore:
+  - rule: CVE-2021-23337
+    reason: not reachable
+  - rule: GHSA-xvch-*
+    package: minimist@1.2.5
+  - rule: GO-2022-0001
+    package: "@types/*"
+`
+	fl, err := ignore.Parse("x.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vuln := func(id string, aliases []string, name, version string) *finding.Finding {
+		return &finding.Finding{RuleID: id, Aliases: aliases, Kind: finding.KindVulnerability,
+			Package: &finding.Package{Name: name, Version: version, Ecosystem: "npm"}}
+	}
+	tests := []struct {
+		name string
+		f    *finding.Finding
+		want bool
+	}{
+		{"alias matches", vuln("GHSA-35jh-r3h4-6jhm", []string{"CVE-2021-23337"}, "lodash", "4.17.20"), true},
+		{"id prefix and package version", vuln("GHSA-xvch-5gv4-984h", nil, "minimist", "1.2.5"), true},
+		{"other version", vuln("GHSA-xvch-5gv4-984h", nil, "minimist", "1.2.6"), false},
+		{"scoped name glob", vuln("GO-2022-0001", nil, "@types/node", "1.0.0"), true},
+		{"package entry needs a package", &finding.Finding{RuleID: "GO-2022-0001"}, false},
+		{"unrelated", vuln("GHSA-aaaa-bbbb-cccc", []string{"CVE-2020-1"}, "lodash", "4.17.20"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, _ := fl.Match(tc.f, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			if got := e != nil; got != tc.want {
+				t.Errorf("Match = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
