@@ -21,7 +21,7 @@ const (
 	KindVulnerability    Kind = "vulnerability"
 	KindSecret           Kind = "secret"
 	KindTraffic          Kind = "traffic" // a gateway decision: block, rate limit, ban
-	KindError            Kind = "error" // input that could not be parsed or rendered
+	KindError            Kind = "error"   // input that could not be parsed or rendered
 )
 
 // Layer is one of the four Cs of cloud-native security.

@@ -23,7 +23,7 @@ func TestAppendFindingMatchesEncodingJSON(t *testing.T) {
 		References: []string{"https://x"}, Resource: &finding.Resource{Kind: "Pod", Namespace: "ns", Name: "n"},
 		Location:    finding.Location{Path: "p.yaml", StartLine: 3, EndLine: 4, Field: "spec"},
 		Fingerprint: "f", Suppressed: true, Suppression: &finding.Suppression{Source: "inline", Reason: "why", Expires: "2030-01-01"},
-		Aliases:     []string{"CVE-2024-1", "GHSA-x<y>"},
+		Aliases: []string{"CVE-2024-1", "GHSA-x<y>"},
 		Package: &finding.Package{Name: "golang.org/x/net", Version: "0.1.0", Ecosystem: "Go", PURL: "pkg:golang/golang.org/x/net@0.1.0",
 			FixedVersions: []string{"0.7.0"}, Relationship: "direct", Reachable: new(bool)},
 		Secret:  &finding.Secret{Match: "AKIA****", Commit: "abc", Author: "a <b>", Email: "e", Date: "2026-01-01"},

@@ -52,4 +52,3 @@ func TestEventsFile(t *testing.T) {
 		t.Errorf("written %d + dropped %d, want 50 with some written", lines, dropped.Load())
 	}
 }
-
