@@ -108,7 +108,7 @@ func Parse(path string, src []byte) (*Document, error) {
 		return nil, fmt.Errorf("%s: not an OpenVEX JSON document: %w", path, err)
 	}
 	if !strings.HasPrefix(w.Context, "https://openvex.dev/ns") {
-		return nil, fmt.Errorf("%s: @context %q: want https://openvex.dev/ns/...", path, w.Context)
+		return nil, fmt.Errorf("%s: @context %q: want an https://openvex.dev/ns URL", path, w.Context)
 	}
 	doc := &Document{Path: path, ID: w.ID}
 	for i, ws := range w.Statements {
