@@ -29,10 +29,24 @@ not changed, and replace the file atomically.`
 
 type dbFlags struct {
 	dir string
+	// What scans add: where a missing database comes from, whether it may,
+	// and when one is old enough to warn about.
+	url     string
+	offline bool
+	maxAge  time.Duration
 }
 
 func (d *dbFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&d.dir, "db-dir", "", "database directory (default <user cache dir>/rampart/db)")
+}
+
+// registerScan adds the database flags of the scan commands.
+func (d *dbFlags) registerScan(cmd *cobra.Command) {
+	d.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&d.url, "db-url", vulndb.DefaultBaseURL, "where a missing database is downloaded from (<url>/<Ecosystem>/all.zip)")
+	f.BoolVar(&d.offline, "offline", false, "never touch the network: fail instead of downloading a missing database")
+	f.DurationVar(&d.maxAge, "db-max-age", DefaultDBMaxAge, "warn when the database was last updated longer ago than this")
 }
 
 func (d *dbFlags) resolve() (string, error) {

@@ -131,7 +131,7 @@ cannot be used are reported as error findings.`,
 	}
 	fl.register(cmd)
 	f := cmd.Flags()
-	fl.db.register(cmd)
+	fl.db.registerScan(cmd)
 	f.BoolVar(&fl.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version")
 	f.StringSliceVar(&fl.vex, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress findings (repeatable)")
 	return cmd

@@ -85,7 +85,7 @@ func newScanFSCmd(e *env, use string) *cobra.Command {
 	fl.register(cmd)
 	f := cmd.Flags()
 	f.StringSliceVar(&fl.scanners, "scanners", allScanners, "what to run: "+strings.Join(allScanners, ","))
-	fl.db.register(cmd)
+	fl.db.registerScan(cmd)
 	f.BoolVar(&fl.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version")
 	f.StringSliceVar(&fl.vex, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress findings (repeatable)")
 	f.BoolVar(&fl.reachableOnly, "reachable-only", false, "--fail-on ignores vulnerabilities that reachability analysis found unreachable")
@@ -307,19 +307,32 @@ func failing(fs []finding.Finding, reachableOnly bool) []finding.Finding {
 }
 
 // openStore opens the vulnerability database (--db-dir, else the default
-// directory). A missing database is a usage error: scanning without one
-// would report nothing and look clean.
+// directory). A missing database is downloaded first, as Trivy does, unless
+// --offline forbids the network; then it is a usage error, because scanning
+// without one would report nothing and look clean. An old database gets a
+// warning.
 func openStore(ctx context.Context, e *env, fl *dbFlags) (*vulndb.Store, error) {
 	dir, err := fl.resolve()
 	if err != nil {
 		return nil, usageError(err)
 	}
 	st, err := vulndb.Open(ctx, dir, vulndb.WithLogger(e.log))
+	if errors.Is(err, vulndb.ErrNoDatabase) && !fl.offline {
+		e.log.Warn("no vulnerability database: downloading it (--offline prevents this)", "dir", dir, "url", vulndb.RedactURL(fl.url))
+		if _, uerr := vulndb.Update(ctx, vulndb.UpdateOptions{Dir: dir, BaseURL: fl.url, Logger: e.log}); uerr != nil && !errors.Is(uerr, vulndb.ErrUpdateIncomplete) {
+			return nil, failedError(fmt.Errorf("download the vulnerability database: %w", uerr))
+		}
+		st, err = vulndb.Open(ctx, dir, vulndb.WithLogger(e.log))
+	}
 	if errors.Is(err, vulndb.ErrNoDatabase) {
-		return nil, usageError(err)
+		return nil, usageError(fmt.Errorf("%w; with --offline, run rampart db update first", err))
 	}
 	if err != nil {
 		return nil, failedError(err)
+	}
+	if age := st.Age(); fl.maxAge > 0 && age > fl.maxAge {
+		e.log.Warn("the vulnerability database is older than --db-max-age: run rampart db update",
+			"age", age.Round(time.Hour).String(), "max_age", fl.maxAge.String())
 	}
 	return st, nil
 }

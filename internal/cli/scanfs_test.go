@@ -329,6 +329,29 @@ func TestSBOMAndScanSBOM(t *testing.T) {
 	}
 }
 
+// TestScanFSDownloadsMissingDatabase: without --offline a scan fetches a
+// missing database from --db-url, and warns about one older than
+// --db-max-age.
+func TestScanFSDownloadsMissingDatabase(t *testing.T) {
+	srv := testOSVMirror(t)
+	db := filepath.Join(t.TempDir(), "db")
+	app := copyDir(t, filepath.Join(repoRoot, "examples", "vulnerable-app"))
+	code, out, stderr := run(t, nil, "scan", "fs", "--scanners", "vuln", "--db-dir", db, "--db-url", srv.URL, "--format", "json", app)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "downloading") {
+		t.Errorf("stderr does not say the database is being downloaded:\n%s", stderr)
+	}
+	if !strings.Contains(out, `"GO-2022-1059"`) {
+		t.Errorf("the downloaded database did not match GO-2022-1059:\n%.2000s", out)
+	}
+	code, _, stderr = run(t, nil, "scan", "fs", "--offline", "--scanners", "vuln", "--db-dir", db, "--db-max-age", "1ns", "--format", "json", app)
+	if code != 0 || !strings.Contains(stderr, "older than --db-max-age") {
+		t.Errorf("exit %d, stderr %q; want 0 and a stale-database warning", code, stderr)
+	}
+}
+
 func TestScanFSUsageErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -337,7 +360,7 @@ func TestScanFSUsageErrors(t *testing.T) {
 	}{
 		{"unknown scanner", []string{"scan", "fs", "--scanners", "vuln,virus", "."}, `unknown scanner "virus"`},
 		{"history without secrets", []string{"scan", "fs", "--scanners", "vuln", "--git-history", "."}, "--git-history needs the secret scanner"},
-		{"no database", []string{"scan", "fs", "--scanners", "vuln", "--db-dir", "/nonexistent-rampart-db", "."}, "no vulnerability database"},
+		{"no database offline", []string{"scan", "fs", "--offline", "--scanners", "vuln", "--db-dir", "/nonexistent-rampart-db", "."}, "no vulnerability database"},
 		{"bad vex", []string{"scan", "fs", "--vex", "go.mod", "."}, "not an OpenVEX JSON document"},
 		{"not a repo", []string{"scan", "repo", "--scanners", "secret", "examples"}, "not a git checkout"},
 		{"sbom format", []string{"sbom", "--format", "xml", "."}, `--format "xml"`},

@@ -138,7 +138,7 @@ func (o UpdateOptions) withDefaults() (UpdateOptions, error) {
 	}
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return o, fmt.Errorf("%w: database URL %q: want an http or https URL", ErrInvalidOptions, redactURL(o.BaseURL))
+		return o, fmt.Errorf("%w: database URL %q: want an http or https URL", ErrInvalidOptions, RedactURL(o.BaseURL))
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	if len(o.Ecosystems) == 0 {
@@ -249,8 +249,8 @@ func (u *updater) archiveURL(eco string) string {
 	return u.o.BaseURL + "/" + url.PathEscape(eco) + "/all.zip"
 }
 
-// redactURL hides a mirror's password in anything shown or stored.
-func redactURL(s string) string {
+// RedactURL hides a mirror's password in anything shown or stored.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparsable URL)"
@@ -305,7 +305,7 @@ func (u *updater) updateEcosystem(ctx context.Context, eco string) (EcosystemRes
 	m := EcosystemMeta{
 		Name: eco, Records: im.stats.records, Packages: im.stats.packages,
 		Withdrawn: im.stats.withdrawn, Skipped: im.stats.skipped,
-		Imported: now, Checked: now, URL: redactURL(u.archiveURL(eco)),
+		Imported: now, Checked: now, URL: RedactURL(u.archiveURL(eco)),
 		ETag: dl.etag, LastModified: dl.lastModified, SHA256: dl.sha256,
 	}
 	u.meta[eco] = m
@@ -339,7 +339,7 @@ func (u *updater) ensureNext() error {
 // commit writes the new database and renames it into place, or, when no
 // archive changed, records the check in the old one.
 func (u *updater) commit(ctx context.Context) error {
-	meta := Meta{Format: formatVersion, SourceURL: redactURL(u.o.BaseURL), Updated: u.o.Now().UTC()}
+	meta := Meta{Format: formatVersion, SourceURL: RedactURL(u.o.BaseURL), Updated: u.o.Now().UTC()}
 	for _, e := range u.meta {
 		meta.Ecosystems = append(meta.Ecosystems, e)
 	}
@@ -468,7 +468,7 @@ func (u *updater) download(ctx context.Context, eco string, prev EcosystemMeta, 
 			req.Header.Set("If-Modified-Since", prev.LastModified)
 		}
 	}
-	src := redactURL(req.URL.String())
+	src := RedactURL(req.URL.String())
 	resp, err := u.o.HTTPClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("download: %w", err)
