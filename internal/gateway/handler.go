@@ -1,0 +1,268 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rampart-sec/rampart/internal/finding"
+)
+
+type connKey struct{}
+
+// connInfo is per connection; the TLS facts are read once, on the first
+// request, because the handshake has not happened when ConnContext runs.
+type connInfo struct {
+	conn     net.Conn
+	listener int
+	once     sync.Once
+	tls      *TLSInfo
+}
+
+func (ci *connInfo) tlsInfo(cs *tls.ConnectionState) *TLSInfo {
+	ci.once.Do(func() {
+		if cs == nil {
+			return
+		}
+		info := &TLSInfo{}
+		fingerprintOf(ci.conn, info)
+		identityOf(cs, info)
+		ci.tls = info
+	})
+	return ci.tls
+}
+
+// ServeHTTP runs the guard chain of the request's route, then its handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := s.state.Load()
+	req := &Request{HTTP: r, Start: time.Now()}
+	req.ClientIP, req.PeerTrusted = st.trust.clientIP(peerAddr(r.RemoteAddr), r.Header)
+	idh := st.cfg.RequestIDHeader
+	if id := r.Header.Get(idh); req.PeerTrusted && validRequestID(id) {
+		req.ID = id
+	} else {
+		req.ID = s.ids.next()
+	}
+	w.Header().Set(idh, req.ID)
+	if ci, ok := r.Context().Value(connKey{}).(*connInfo); ok {
+		req.TLS = ci.tlsInfo(r.TLS)
+	}
+	if req.TLS != nil {
+		s.m.Fingerprint(req.TLS.JA4)
+	}
+
+	sw := statusWriters.Get().(*statusWriter)
+	sw.ResponseWriter, sw.status, sw.bytes = w, 0, 0
+	defer func() {
+		s.finish(req, sw)
+		sw.ResponseWriter = nil
+		statusWriters.Put(sw)
+	}()
+
+	if reason := malformed(r); reason != "" {
+		req.Decisions = append(req.Decisions, "bad_request:"+reason)
+		http.Error(sw, "bad request", http.StatusBadRequest)
+		return
+	}
+	rt := st.table.match(r)
+	if rt == nil {
+		http.Error(sw, "no route", http.StatusNotFound)
+		return
+	}
+	req.Route = rt
+	ctx := context.WithValue(r.Context(), requestKey{}, req)
+	for _, g := range rt.guards {
+		v, err := g.Check(ctx, req)
+		if err != nil {
+			// Fail closed: a guard that cannot decide does not let traffic by.
+			s.log.LogAttrs(ctx, slog.LevelError, "guard failed", slog.String("request_id", req.ID), slog.String("err", err.Error()))
+			v = Verdict{Action: Block, Status: http.StatusServiceUnavailable, Reason: "guard_error"}
+		}
+		switch v.Action {
+		case Block:
+			s.block(ctx, sw, req, v)
+			return
+		case LogOnly:
+			req.Decisions = append(req.Decisions, v.Reason+":"+v.RuleID)
+			s.emit(ctx, req, v, 0, nil)
+		}
+	}
+	r = r.WithContext(ctx)
+	req.HTTP = r
+	rt.handler.ServeHTTP(sw, r)
+}
+
+// malformed catches what net/http lets through but no upstream should
+// see; net/http itself answers 400 to unparsable requests.
+func malformed(r *http.Request) string {
+	switch {
+	case r.Method == http.MethodConnect:
+		return "connect"
+	case r.URL.Path == "" || r.URL.Path[0] != '/':
+		if r.Method == http.MethodOptions && r.RequestURI == "*" {
+			return ""
+		}
+		return "path"
+	case r.Host == "":
+		return "host"
+	}
+	return ""
+}
+
+func (s *Server) block(ctx context.Context, w http.ResponseWriter, req *Request, v Verdict) {
+	s.m.Blocks.WithLabelValues(req.Route.name, v.Reason, v.RuleID).Inc()
+	req.Decisions = append(req.Decisions, v.Reason+":"+v.RuleID)
+	h := w.Header()
+	for k, vs := range v.Header {
+		h[k] = vs
+	}
+	status := v.Status
+	if status == 0 {
+		status = http.StatusForbidden
+	}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(http.StatusText(status) + "\nrequest id: " + req.ID + "\n"))
+	s.emit(ctx, req, v, status, nil)
+}
+
+// emit records a security event.
+func (s *Server) emit(ctx context.Context, req *Request, v Verdict, status int, ruleIDs []int) {
+	if s.events == nil {
+		return
+	}
+	r := req.HTTP
+	action := "log"
+	if v.Action == Block {
+		action = "block"
+		if v.Reason == "rate_limit" {
+			action = "rate_limit"
+		}
+	}
+	sev := finding.SeverityMedium
+	if v.Action == LogOnly {
+		sev = finding.SeverityLow
+	}
+	t := &finding.Traffic{
+		RequestID: req.ID, Action: action, ClientIP: req.ClientIP.String(),
+		Method: r.Method, Host: r.Host, Path: r.URL.Path, Status: status,
+	}
+	if req.Route != nil {
+		t.Route = req.Route.name
+	}
+	if req.TLS != nil {
+		t.JA4, t.JA3, t.Identity = req.TLS.JA4, req.TLS.JA3, req.TLS.Identity
+	}
+	f := finding.Finding{
+		RuleID:   "gateway/" + v.Reason,
+		Kind:     finding.KindTraffic,
+		Severity: sev,
+		Title:    "Request " + action + " (" + v.Reason + ")",
+		Controls: []string{},
+		Traffic:  t,
+		Time:     req.Start.UTC(),
+	}
+	f.Message = fmtMessage(v, t.ClientIP, ruleIDs)
+	f.SetFingerprint()
+	_ = s.events.Emit(ctx, f)
+}
+
+// finish counts and logs the request.
+func (s *Server) finish(req *Request, sw *statusWriter) {
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	d := time.Since(req.Start)
+	routeName := "-"
+	if rt := req.Route; rt != nil {
+		routeName = rt.name
+		if c := status / 100; c >= 1 && c <= 5 {
+			rt.reqs[c].Inc()
+		}
+		rt.dur.Observe(d.Seconds())
+	}
+	ctx := req.HTTP.Context()
+	if !s.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	r := req.HTTP
+	attrs := make([]slog.Attr, 0, 14)
+	attrs = append(attrs,
+		slog.String("request_id", req.ID),
+		slog.String("route", routeName),
+		slog.String("client_ip", req.ClientIP.String()),
+		slog.String("method", r.Method),
+		slog.String("host", r.Host),
+		slog.String("path", r.URL.Path),
+		slog.String("proto", r.Proto),
+		slog.Int("status", status),
+		slog.Int64("bytes", sw.bytes),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+	)
+	if req.TLS != nil {
+		attrs = append(attrs, slog.String("ja4", req.TLS.JA4))
+		if req.TLS.Identity != "" {
+			attrs = append(attrs, slog.String("identity", req.TLS.Identity))
+		}
+	}
+	if len(req.Decisions) > 0 {
+		attrs = append(attrs, slog.Any("decisions", req.Decisions))
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+}
+
+// statusWriter records the status and size for logs and metrics. Unwrap
+// lets http.ResponseController reach Flush and Hijack (streaming, Upgrade).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 || w.status < 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush is here too because some handlers test for http.Flusher directly.
+func (w *statusWriter) Flush() {
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func fmtMessage(v Verdict, ip string, ruleIDs []int) string {
+	msg := v.Reason
+	if v.RuleID != "" {
+		msg += " " + v.RuleID
+	}
+	if len(ruleIDs) > 1 {
+		ids := make([]string, len(ruleIDs))
+		for i, id := range ruleIDs {
+			ids[i] = strconv.Itoa(id)
+		}
+		msg += " (rules " + strings.Join(ids, ",") + ")"
+	}
+	return msg + " from " + ip
+}

@@ -1,0 +1,288 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rampart-sec/rampart/internal/finding"
+	"github.com/rampart-sec/rampart/internal/gateway/config"
+	"github.com/rampart-sec/rampart/internal/gateway/connlimit"
+	"github.com/rampart-sec/rampart/internal/gateway/metrics"
+	"github.com/rampart-sec/rampart/internal/gateway/ratelimit"
+	"github.com/rampart-sec/rampart/internal/gateway/tlsfp"
+)
+
+// Options are the gateway's collaborators.
+type Options struct {
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	// Events receives security events; nil drops them.
+	Events finding.Sink
+}
+
+// Server is a running gateway: its listeners are fixed at start, its
+// routes, guards, upstreams and certificates can be reloaded.
+type Server struct {
+	log     *slog.Logger
+	m       *metrics.Metrics
+	events  finding.Sink
+	ids     *requestIDs
+	limiter ratelimit.Limiter
+	backend config.RateLimitBackend
+	onErr   string
+
+	state    atomic.Pointer[state]
+	reloadMu sync.Mutex
+	ctx      context.Context
+
+	listen  []config.Listener
+	limits  config.Limits
+	admin   string
+	lns     []net.Listener
+	servers []*http.Server
+	adminLn net.Listener
+	adminSv *http.Server
+	ready   atomic.Bool
+}
+
+// New builds a gateway for cfg; Listen opens its sockets and Serve runs it.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	s := &Server{log: o.Logger, m: o.Metrics, events: o.Events, ids: newRequestIDs(), ctx: ctx,
+		listen: cfg.Listen, limits: cfg.Limits, admin: cfg.Admin.Address}
+	lim, err := newLimiter(cfg, s.log, s.m)
+	if err != nil {
+		return nil, err
+	}
+	s.limiter, s.backend, s.onErr = lim, cfg.RateLimitBackend, cfg.OnBackendError
+	st, err := buildState(ctx, cfg, s.deps())
+	if err != nil {
+		return nil, err
+	}
+	s.state.Store(st)
+	return s, nil
+}
+
+func (s *Server) deps() deps {
+	return deps{log: s.log, metrics: s.m, limiter: s.limiter, emit: s.emit}
+}
+
+// Reload builds a state from cfg and swaps it in. On error the running
+// state stays. Listener addresses, TLS on/off, h2c and connection limits
+// are fixed at start: changing them needs a restart and is refused here.
+func (s *Server) Reload(cfg *config.Config) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if err := sameListeners(s.listen, cfg.Listen); err != nil {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return err
+	}
+	if cfg.Admin.Address != s.admin {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return errors.New("admin.address changed: restart the gateway to apply it")
+	}
+	if !reflect.DeepEqual(cfg.RateLimitBackend, s.backend) || cfg.OnBackendError != s.onErr {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return errors.New("rate_limit_backend or on_backend_error changed: restart the gateway to apply it")
+	}
+	st, err := buildState(s.ctx, cfg, s.deps())
+	if err != nil {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return err
+	}
+	old := s.state.Swap(st)
+	// Requests that loaded the old state keep using its pools; closing only
+	// stops health checks and idle connections.
+	old.close()
+	s.m.Reloads.WithLabelValues("ok").Inc()
+	s.log.Info("configuration reloaded", "routes", len(st.routes))
+	return nil
+}
+
+func sameListeners(a, b []config.Listener) error {
+	if len(a) != len(b) {
+		return errors.New("listen changed: restart the gateway to apply listener changes")
+	}
+	for i := range a {
+		if a[i].Address != b[i].Address || (a[i].TLS == nil) != (b[i].TLS == nil) || a[i].H2C != b[i].H2C {
+			return fmt.Errorf("listen[%d] changed: restart the gateway to apply listener changes", i)
+		}
+	}
+	return nil
+}
+
+// Listen opens every listener and the admin listener.
+func (s *Server) Listen() error {
+	for i, lc := range s.listen {
+		ln, err := net.Listen("tcp", lc.Address)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("listen %s: %w", lc.Address, err)
+		}
+		l := s.limits
+		if l.MaxConns > 0 || l.MaxConnsPerIP > 0 || l.ConnRatePerIP > 0 {
+			ln = connlimit.New(ln, connlimit.Options{
+				MaxConns: l.MaxConns, MaxConnsPerIP: l.MaxConnsPerIP, RatePerIP: l.ConnRatePerIP, BurstPerIP: l.ConnBurstPerIP,
+				OnReject: func(reason string) { s.m.ConnRejected.WithLabelValues(reason).Inc() },
+			})
+		}
+		if lc.TLS != nil {
+			ln = s.wrapTLS(ln, lc)
+		}
+		s.lns = append(s.lns, ln)
+		s.servers = append(s.servers, s.httpServer(i, lc))
+	}
+	if s.admin != "" {
+		ln, err := net.Listen("tcp", s.admin)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("listen admin %s: %w", s.admin, err)
+		}
+		s.adminLn = ln
+		s.adminSv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	}
+	return nil
+}
+
+// wrapTLS terminates TLS with the current state's config for the listener.
+func (s *Server) wrapTLS(ln net.Listener, lc config.Listener) net.Listener {
+	addr := lc.Address
+	tc := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"h2", "http/1.1"},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			if c := s.state.Load().tlsConfigs[addr]; c != nil {
+				return c, nil
+			}
+			return nil, errors.New("no TLS configuration for listener")
+		},
+	}
+	if f := lc.TLS.Fingerprint; f == nil || *f {
+		ln = tlsfp.NewListener(ln, tlsfp.ListenerOptions{
+			Logger:       s.log,
+			HelloTimeout: s.limits.ReadHeaderTimeout,
+		})
+	}
+	return tls.NewListener(ln, tc)
+}
+
+func (s *Server) httpServer(i int, lc config.Listener) *http.Server {
+	l := s.limits
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, &connInfo{conn: c, listener: i})
+		},
+		// Go's HTTP/2 server bounds concurrent streams per connection and,
+		// since Go 1.21.3, queues handlers beyond that and closes
+		// connections that reset streams faster than they finish
+		// (CVE-2023-44487, rapid reset).
+		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: int(l.H2MaxStreams)},
+	}
+	var p http.Protocols
+	p.SetHTTP1(true)
+	if lc.TLS != nil {
+		p.SetHTTP2(true)
+		hs.TLSConfig = &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
+	}
+	if lc.H2C {
+		p.SetUnencryptedHTTP2(true)
+	}
+	hs.Protocols = &p
+	return hs
+}
+
+// Addrs are the bound proxy listener addresses, in config order.
+func (s *Server) Addrs() []string {
+	out := make([]string, len(s.lns))
+	for i, l := range s.lns {
+		out[i] = l.Addr().String()
+	}
+	return out
+}
+
+// AdminAddr is the bound admin address, "" without one.
+func (s *Server) AdminAddr() string {
+	if s.adminLn == nil {
+		return ""
+	}
+	return s.adminLn.Addr().String()
+}
+
+func (s *Server) closeListeners() {
+	for _, l := range s.lns {
+		_ = l.Close()
+	}
+	if s.adminLn != nil {
+		_ = s.adminLn.Close()
+	}
+}
+
+// Serve runs until ctx ends, then stops accepting, drains in-flight
+// requests for up to limits.shutdown_timeout and returns.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, len(s.servers)+1)
+	for i, hs := range s.servers {
+		go func() { errc <- hs.Serve(s.lns[i]) }()
+	}
+	if s.adminSv != nil {
+		go func() { errc <- s.adminSv.Serve(s.adminLn) }()
+	}
+	s.ready.Store(true)
+	s.log.Info("gateway listening", "addrs", s.Addrs(), "admin", s.AdminAddr())
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		err = fmt.Errorf("serve: %w", err)
+	}
+	s.ready.Store(false)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.limits.ShutdownTimeout)
+	defer cancel()
+	for _, hs := range s.servers {
+		if e := hs.Shutdown(sctx); e != nil {
+			err = errors.Join(err, fmt.Errorf("shutdown: %w", e))
+		}
+	}
+	if s.adminSv != nil {
+		_ = s.adminSv.Shutdown(sctx)
+	}
+	s.state.Load().close()
+	return err
+}
+
+func (s *Server) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.m.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	return mux
+}
