@@ -110,6 +110,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().String("config", "", "YAML file of flag values (keys are flag names)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(newScanCmd(e), newPoliciesCmd(e))
+	root.AddCommand(newGatewayCmd(e))
 	return root
 }
 

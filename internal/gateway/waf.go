@@ -31,10 +31,7 @@ func (s *state) newWAF(ctx context.Context, rt *route, cfg waf.Config, d deps) (
 			if !ok {
 				return
 			}
-			ruleID := ""
-			if len(dec.RuleIDs) > 0 {
-				ruleID = strconv.Itoa(dec.RuleIDs[0])
-			}
+			ruleID := labelRule(dec.RuleIDs)
 			for _, id := range dec.RuleIDs {
 				req.Decisions = append(req.Decisions, "waf_"+dec.Action+":"+strconv.Itoa(id))
 			}
@@ -46,4 +43,24 @@ func (s *state) newWAF(ctx context.Context, rt *route, cfg waf.Config, d deps) (
 			d.emit(r.Context(), req, v, dec.Status, dec.RuleIDs)
 		},
 	})
+}
+
+// labelRule picks the rule id a block is counted under: the highest id
+// below CRS's anomaly evaluation rules (949xxx and up), because CRS numbers
+// attack rules (93xxxx-94xxxx) above protocol checks (92xxxx) and the
+// attack is what an operator wants to see.
+func labelRule(ids []int) string {
+	best := 0
+	for _, id := range ids {
+		if id < 949000 && id > best {
+			best = id
+		}
+	}
+	if best == 0 && len(ids) > 0 {
+		best = ids[0]
+	}
+	if best == 0 {
+		return ""
+	}
+	return strconv.Itoa(best)
 }
