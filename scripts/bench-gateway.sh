@@ -571,7 +571,7 @@ if ((half)); then
 		added=$((res[paced-gw-tls-rl-fp,$m,p99_us] - res[paced-gw-tls,$m,p99_us]))
 		ok=0
 		((added < 1000)) && ok=1
-		detail="p99 at ${res[half,$m]} req/s offered: $(ms "${res[paced-gw-tls-rl-fp,$m,p99_us]}") ms guarded vs $(ms "${res[paced-gw-tls,$m,p99_us]}") ms unguarded over TLS (+$(ms "$added") ms)"
+		detail="p99 at ${res[half,$m]} req/s offered: $(ms "${res[paced-gw-tls-rl-fp,$m,p99_us]}") ms guarded vs $(ms "${res[paced-gw-tls,$m,p99_us]}") ms unguarded over TLS ($(awk -v u="$added" 'BEGIN { printf "%+.2f", u / 1000 }') ms)"
 		[[ -n ${res[paced-upstream,$m,p99_us]:-} ]] && detail+="; upstream direct $(ms "${res[paced-upstream,$m,p99_us]}") ms"
 		detail+="; achieved ${res[paced-gw-tls-rl-fp,$m,rps]} req/s"
 		verdict "rate limiting + fingerprinting add < 1 ms p99 at half peak ($m)" "$ok" "$detail"
