@@ -22,7 +22,7 @@ import (
 )
 
 // countingUpstream answers 200 and counts what it served.
-func countingUpstream(t *testing.T) (*httptest.Server, *atomic.Int64) {
+func countingUpstream(t testing.TB) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +34,7 @@ func countingUpstream(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return srv, &n
 }
 
-func parseConfig(t *testing.T, src string) *config.Config {
+func parseConfig(t testing.TB, src string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("loadtest.yaml", t.TempDir(), []byte(src))
 	if err != nil {
@@ -45,7 +45,7 @@ func parseConfig(t *testing.T, src string) *config.Config {
 
 // startGateway runs a gateway for src until the test ends and returns it
 // with the address of its first listener.
-func startGateway(t *testing.T, src string) (*gateway.Server, string) {
+func startGateway(t testing.TB, src string) (*gateway.Server, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := gateway.New(ctx, parseConfig(t, src), gateway.Options{Logger: slog.New(slog.DiscardHandler)})
