@@ -140,12 +140,16 @@ free_port() {
 	die "no free port found"
 }
 
-# wait_http URL: until the server answers anything (or 30 s).
+# wait_http URL [PID]: until the server answers anything, PID exits, or
+# 120 s pass (loading the CRS takes a while on a busy machine).
 wait_http() {
-	local url=$1
-	for _ in $(seq 1 300); do
+	local url=$1 pid=${2:-}
+	for _ in $(seq 1 1200); do
 		if curl -sk -o /dev/null --max-time 1 "$url"; then
 			return 0
+		fi
+		if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+			return 1
 		fi
 		sleep 0.1
 	done
@@ -220,7 +224,7 @@ done
 # proc_tree PID: the PID and its direct children (nginx master + workers).
 proc_tree() {
 	echo "$1"
-	ps -o pid= --ppid "$1" 2>/dev/null || true
+	ps -o pid= --ppid "$1" 2>/dev/null | awk '{ print $1 }' # ps pads pids with spaces
 }
 cpu_ticks() { # cpu_ticks PID...: utime+stime summed
 	local total=0 p s
@@ -247,7 +251,7 @@ up_port=$(free_port)
 "$tmp/upstream" -listen "127.0.0.1:$up_port" 2>"$tmp/upstream.log" &
 up_pid=$!
 pids+=("$up_pid")
-wait_http "http://127.0.0.1:$up_port/" || die "upstream did not start (see $tmp/upstream.log)"
+wait_http "http://127.0.0.1:$up_port/" "$up_pid" || die "upstream did not start (see $tmp/upstream.log)"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj "/CN=bench.example" -addext "subjectAltName=DNS:bench.example,IP:127.0.0.1" \
@@ -331,7 +335,7 @@ start_nginx() { # start_nginx NAME MODSEC -> sets srv_pid srv_url
 	srv_pid=$!
 	pids+=("$srv_pid")
 	srv_url="http://127.0.0.1:$port"
-	wait_http "$srv_url/" || die "$name did not start (see $dir/logs)"
+	wait_http "$srv_url/" "$srv_pid" || die "$name did not start: $(tail -3 "$dir/logs/stderr.log" "$dir/logs/error.log" 2>&1)"
 }
 
 # gateway_conf FILE PORT TLSPORT ADMINPORT GUARDS (none|rl|crs)
@@ -382,8 +386,8 @@ start_gateway() { # start_gateway NAME GUARDS -> sets srv_pid srv_url srv_tls_ur
 	pids+=("$srv_pid")
 	srv_url="http://127.0.0.1:$port"
 	srv_tls_url="https://127.0.0.1:$tport"
-	wait_http "$srv_url/" || die "$name did not start (see $dir/stderr.log)"
-	wait_http "$srv_tls_url/" || die "$name did not start its TLS listener (see $dir/stderr.log)"
+	wait_http "$srv_url/" "$srv_pid" || die "$name did not start: $(tail -3 "$dir/stderr.log")"
+	wait_http "$srv_tls_url/" "$srv_pid" || die "$name did not start its TLS listener: $(tail -3 "$dir/stderr.log")"
 }
 
 stop_server() { # stop_server PID
