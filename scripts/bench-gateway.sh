@@ -126,12 +126,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port prints a TCP port nothing listens on at 127.0.0.1 (the kernel
-# picks it; the small race before we bind it is acceptable for a benchmark).
+# free_port prints a TCP port nothing listens on at 127.0.0.1, below the
+# kernel's ephemeral range so no outgoing connection holds it (a small race
+# before we bind it remains; acceptable for a benchmark).
+read -r eph_low _ </proc/sys/net/ipv4/ip_local_port_range
+((eph_low > 12000)) || eph_low=32768
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (eph_low - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return
