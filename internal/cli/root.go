@@ -111,6 +111,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(newScanCmd(e), newPoliciesCmd(e))
 	root.AddCommand(newGatewayCmd(e))
+	root.AddCommand(newTLSCmd(e))
 	return root
 }
 

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -73,7 +72,12 @@ func newRequestIDs() *requestIDs {
 }
 
 func (g *requestIDs) next() string {
-	return g.prefix + strconv.FormatUint(g.n.Add(1), 36)
+	var b strings.Builder
+	b.Grow(len(g.prefix) + 13)
+	b.WriteString(g.prefix)
+	var num [13]byte
+	b.Write(strconv.AppendUint(num[:0], g.n.Add(1), 36))
+	return b.String()
 }
 
 // validRequestID accepts a trusted proxy's id only when it is short and
@@ -93,46 +97,63 @@ func validRequestID(s string) bool {
 // rewrite sets the outbound forwarding, request id and fingerprint headers.
 // ReverseProxy has already removed Forwarded and X-Forwarded-* from the
 // outbound request; from a trusted peer they are carried over and extended.
+// It does what ProxyRequest.SetXForwarded does, with one allocation for all
+// header value slices instead of one per header (this runs per request).
 func (s *state) rewrite(pr *httputil.ProxyRequest) {
 	req, _ := RequestFrom(pr.In.Context())
 	in, out := pr.In.Header, pr.Out.Header
 	trusted := req != nil && req.PeerTrusted
-	if trusted {
-		if v := in["X-Forwarded-For"]; len(v) > 0 {
-			out["X-Forwarded-For"] = slices.Clone(v)
-		}
+	peer := peerAddr(pr.In.RemoteAddr)
+	peerStr := "unknown"
+	if peer.IsValid() {
+		peerStr = peer.String()
 	}
-	pr.SetXForwarded()
 	proto := "http"
 	if pr.In.TLS != nil {
 		proto = "https"
 	}
+	fwdHost := pr.In.Host
+	xff := peerStr
 	if trusted {
+		if prior := in["X-Forwarded-For"]; len(prior) > 0 {
+			xff = strings.Join(prior, ", ") + ", " + peerStr
+		}
 		if v := in.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
-			out.Set("X-Forwarded-Proto", v)
 			proto = v
 		}
 		if v := in.Get("X-Forwarded-Host"); v != "" {
-			out.Set("X-Forwarded-Host", v)
+			fwdHost = v
 		}
 	}
-	out.Set("Forwarded", forwarded(trusted, in.Values("Forwarded"), peerAddr(pr.In.RemoteAddr), pr.In.Host, proto))
-
-	out.Del(s.cfg.RequestIDHeader)
-	if req != nil {
-		out.Set(s.cfg.RequestIDHeader, req.ID)
+	// Each header gets its own one-element window (cap 1) of one array, so
+	// an append by anyone later copies instead of overwriting a neighbour.
+	vals := make([]string, 7)
+	set := func(i int, k, v string) {
+		vals[i] = v
+		out[k] = vals[i : i+1 : i+1]
 	}
-	fh := s.cfg.FingerprintHeaders
-	if *fh.Enabled {
-		// Client-supplied copies are never passed on.
-		out.Del(fh.JA4)
-		out.Del(fh.JA3)
+	set(0, "X-Forwarded-For", xff)
+	set(1, "X-Forwarded-Proto", proto)
+	if fwdHost != "" {
+		set(2, "X-Forwarded-Host", fwdHost)
+	}
+	set(3, "Forwarded", forwarded(trusted, in.Values("Forwarded"), peer, pr.In.Host, proto))
+
+	delete(out, s.reqIDKey)
+	if req != nil {
+		set(4, s.reqIDKey, req.ID)
+	}
+	// Client-supplied copies are never passed on, whether or not the
+	// gateway sends its own.
+	delete(out, s.ja4Key)
+	delete(out, s.ja3Key)
+	if *s.cfg.FingerprintHeaders.Enabled {
 		if req != nil && req.TLS != nil {
 			if req.TLS.JA4 != "" {
-				out.Set(fh.JA4, req.TLS.JA4)
+				set(5, s.ja4Key, req.TLS.JA4)
 			}
 			if req.TLS.JA3 != "" {
-				out.Set(fh.JA3, req.TLS.JA3)
+				set(6, s.ja3Key, req.TLS.JA3)
 			}
 		}
 	}
@@ -142,6 +163,7 @@ func (s *state) rewrite(pr *httputil.ProxyRequest) {
 // element for this hop.
 func forwarded(trusted bool, prior []string, peer netip.Addr, host, proto string) string {
 	var b strings.Builder
+	b.Grow(64)
 	if trusted {
 		for _, p := range prior {
 			if p = strings.TrimSpace(p); p != "" {

@@ -76,6 +76,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Route = rt
+	if limit := st.cfg.Limits.MaxBodyBytes; limit > 0 {
+		if r.ContentLength > limit {
+			req.Decisions = append(req.Decisions, "body_too_large")
+			http.Error(sw, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		// Bodies without a length are cut off at the limit while streaming.
+		r.Body = http.MaxBytesReader(sw, r.Body, limit)
+	}
 	ctx := context.WithValue(r.Context(), requestKey{}, req)
 	for _, g := range rt.guards {
 		v, err := g.Check(ctx, req)

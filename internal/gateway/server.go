@@ -95,6 +95,10 @@ func (s *Server) Reload(cfg *config.Config) error {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return errors.New("admin.address changed: restart the gateway to apply it")
 	}
+	if cfg.Limits != s.limits {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return errors.New("limits changed: restart the gateway to apply them")
+	}
 	if !reflect.DeepEqual(cfg.RateLimitBackend, s.backend) || cfg.OnBackendError != s.onErr {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return errors.New("rate_limit_backend or on_backend_error changed: restart the gateway to apply it")
@@ -141,7 +145,7 @@ func (s *Server) Listen() error {
 			})
 		}
 		if lc.TLS != nil {
-			ln = s.wrapTLS(ln, lc)
+			ln = s.wrapTLS(ln, i, lc)
 		}
 		s.lns = append(s.lns, ln)
 		s.servers = append(s.servers, s.httpServer(i, lc))
@@ -159,13 +163,12 @@ func (s *Server) Listen() error {
 }
 
 // wrapTLS terminates TLS with the current state's config for the listener.
-func (s *Server) wrapTLS(ln net.Listener, lc config.Listener) net.Listener {
-	addr := lc.Address
+func (s *Server) wrapTLS(ln net.Listener, i int, lc config.Listener) net.Listener {
 	tc := &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"h2", "http/1.1"},
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-			if c := s.state.Load().tlsConfigs[addr]; c != nil {
+			if c := s.state.Load().tlsConfigs[i]; c != nil {
 				return c, nil
 			}
 			return nil, errors.New("no TLS configuration for listener")
@@ -268,6 +271,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.adminSv.Shutdown(sctx)
 	}
 	s.state.Load().close()
+	s.log.Info("gateway stopped")
 	return err
 }
 

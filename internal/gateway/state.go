@@ -24,12 +24,14 @@ type state struct {
 	cfg   *config.Config
 	table *table
 	trust trust
-	// tlsConfigs by listener address; looked up per handshake so reloaded
-	// certificates apply to new connections.
-	tlsConfigs map[string]*tls.Config
+	// tlsConfigs by listener index (nil without TLS); looked up per
+	// handshake so reloaded certificates apply to new connections.
+	tlsConfigs []*tls.Config
 	routes     []*route
-	wafs       []*waf.WAF
-	cancel     context.CancelFunc
+	// Canonical header keys, computed once.
+	reqIDKey, ja4Key, ja3Key string
+	wafs                     []*waf.WAF
+	cancel                   context.CancelFunc
 }
 
 type route struct {
@@ -54,12 +56,15 @@ type deps struct {
 
 func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err error) {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &state{cfg: cfg, tlsConfigs: map[string]*tls.Config{}, cancel: cancel}
+	s := &state{cfg: cfg, tlsConfigs: make([]*tls.Config, len(cfg.Listen)), cancel: cancel}
 	defer func() {
 		if err != nil {
 			s.close()
 		}
 	}()
+	s.reqIDKey = http.CanonicalHeaderKey(cfg.RequestIDHeader)
+	s.ja4Key = http.CanonicalHeaderKey(cfg.FingerprintHeaders.JA4)
+	s.ja3Key = http.CanonicalHeaderKey(cfg.FingerprintHeaders.JA3)
 	for _, c := range cfg.TrustedProxies {
 		p, err := config.ParsePrefix(c)
 		if err != nil {
@@ -67,7 +72,7 @@ func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err 
 		}
 		s.trust.proxies = append(s.trust.proxies, p)
 	}
-	for _, l := range cfg.Listen {
+	for i, l := range cfg.Listen {
 		if l.TLS == nil {
 			continue
 		}
@@ -75,7 +80,7 @@ func buildState(ctx context.Context, cfg *config.Config, d deps) (_ *state, err 
 		if err != nil {
 			return nil, fmt.Errorf("listener %s: %w", l.Address, err)
 		}
-		s.tlsConfigs[l.Address] = tc
+		s.tlsConfigs[i] = tc
 	}
 	for i := range cfg.Routes {
 		rt, err := s.buildRoute(ctx, &cfg.Routes[i], d)
@@ -119,7 +124,8 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 		rt.guards = append(rt.guards, g)
 	}
 
-	strip := rt.strip
+	// The gateway's request id wins over one the upstream sends back.
+	strip := append(rt.strip, s.reqIDKey)
 	pool, err := proxy.New(rc.Upstream, proxy.Options{
 		Route:    rc.Name,
 		Timeouts: rc.Timeouts,

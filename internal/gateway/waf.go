@@ -39,6 +39,10 @@ func (s *state) newWAF(ctx context.Context, rt *route, cfg waf.Config, d deps) (
 			if dec.Action == "block" || dec.Action == "error" {
 				v.Action = Block
 				d.metrics.Blocks.WithLabelValues(rt.name, "waf", ruleID).Inc()
+			} else if cfg.Mode != waf.ModeDetect {
+				// In block mode, matches below the anomaly threshold are
+				// noise for the event stream; they stay in the access log.
+				return
 			}
 			d.emit(r.Context(), req, v, dec.Status, dec.RuleIDs)
 		},

@@ -42,6 +42,7 @@ func Load(path string) (*Config, error) {
 var (
 	reUnknown = regexp.MustCompile(`^line (\d+): field (.+) not found in type \S+$`)
 	reLine    = regexp.MustCompile(`^line (\d+): (.*)$`)
+	reType    = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
 )
 
 // Parse decodes src (named name in messages) strictly and validates it.
@@ -49,7 +50,7 @@ var (
 func Parse(name, dir string, src []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("%s", rewriteDecodeError(name, strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	if root.Kind == 0 {
 		return nil, fmt.Errorf("%s: empty config: want a mapping with listen and routes", name)
@@ -88,7 +89,11 @@ func rewriteDecodeError(name, msg string) string {
 		return fmt.Sprintf("%s:%s: unknown key %q", name, m[1], m[2])
 	}
 	if m := reLine.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s:%s: %s", name, m[1], m[2])
+		detail := m[2]
+		if t := reType.FindStringSubmatch(detail); t != nil {
+			detail = fmt.Sprintf("want %s, got %q", typeName(t[2]), t[1])
+		}
+		return fmt.Sprintf("%s:%s: %s", name, m[1], detail)
 	}
 	return name + ": " + msg
 }
@@ -142,4 +147,23 @@ func lineOf(n *yaml.Node, path string) int {
 func splitPath(path string) []string {
 	path = strings.NewReplacer("[", ".", "]", "").Replace(path)
 	return strings.FieldsFunc(path, func(r rune) bool { return r == '.' })
+}
+
+// typeName says what a Go type means in YAML terms.
+func typeName(goType string) string {
+	switch {
+	case goType == "time.Duration":
+		return "a duration such as 500ms, 30s or 1m"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	case goType == "string":
+		return "a string"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	}
+	return "a mapping"
 }

@@ -24,7 +24,7 @@ func (v *validator) config(c *Config) {
 		l := &c.Listen[i]
 		p := fmt.Sprintf("listen[%d]", i)
 		v.address(p+".address", l.Address)
-		if seen[l.Address] {
+		if seen[l.Address] && !strings.HasSuffix(l.Address, ":0") {
 			v.errorf(p+".address", "%q is listed twice", l.Address)
 		}
 		seen[l.Address] = true
@@ -179,16 +179,11 @@ func (v *validator) tls(p string, t *TLS, dir string) {
 	if (t.CertFile == "") != (t.KeyFile == "") {
 		v.errorf(p, "cert_file and key_file go together")
 	}
-	if t.CertFile != "" {
-		t.Certificates = append([]CertPair{{CertFile: t.CertFile, KeyFile: t.KeyFile}}, t.Certificates...)
-		t.CertFile, t.KeyFile = "", ""
-	}
-	if len(t.Certificates) == 0 {
+	if len(t.Certificates) == 0 && t.CertFile == "" {
 		v.errorf(p, "want cert_file and key_file or certificates")
 	}
 	for i := range t.Certificates {
 		c := &t.Certificates[i]
-		// The first pair may have come from cert_file/key_file.
 		cp := fmt.Sprintf("%s.certificates[%d]", p, i)
 		if c.CertFile == "" || c.KeyFile == "" {
 			v.errorf(cp, "want cert_file and key_file")
@@ -196,6 +191,12 @@ func (v *validator) tls(p string, t *TLS, dir string) {
 		}
 		c.CertFile = v.file(cp+".cert_file", dir, c.CertFile)
 		c.KeyFile = v.file(cp+".key_file", dir, c.KeyFile)
+	}
+	if t.CertFile != "" && t.KeyFile != "" {
+		// cert_file/key_file is the first (default) certificate.
+		pair := CertPair{CertFile: v.file(p+".cert_file", dir, t.CertFile), KeyFile: v.file(p+".key_file", dir, t.KeyFile)}
+		t.Certificates = append([]CertPair{pair}, t.Certificates...)
+		t.CertFile, t.KeyFile = "", ""
 	}
 	v.oneOf(p+".min_version", t.MinVersion, "1.2", "1.3")
 	if ca := t.ClientAuth; ca != nil {

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -24,7 +25,10 @@ type File struct {
 	log    *slog.Logger
 	f      *os.File
 	done   chan struct{}
-	once   sync.Once
+	// mu orders Emit against Close: requests still running after a
+	// shutdown timeout must not send on the closed queue.
+	mu     sync.RWMutex
+	closed bool
 }
 
 var _ finding.Sink = (*File)(nil)
@@ -46,8 +50,16 @@ func Open(path string, queue int, onDrop func(), log *slog.Logger) (*File, error
 	return e, nil
 }
 
+// ErrClosed is returned by Emit after Close.
+var ErrClosed = errors.New("events file closed")
+
 // Emit queues items; it drops what does not fit.
 func (e *File) Emit(_ context.Context, items ...finding.Finding) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return ErrClosed
+	}
 	for _, it := range items {
 		select {
 		case e.queue <- it:
@@ -88,14 +100,17 @@ func (e *File) run() {
 	}
 }
 
-// Close writes what is queued and closes the file. Emit must not be called
-// after Close.
+// Close writes what is queued and closes the file; later Emits return
+// ErrClosed.
 func (e *File) Close() error {
-	var err error
-	e.once.Do(func() {
-		close(e.queue)
-		<-e.done
-		err = e.f.Close()
-	})
-	return err
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	close(e.queue)
+	e.mu.Unlock()
+	<-e.done
+	return e.f.Close()
 }

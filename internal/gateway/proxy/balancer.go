@@ -38,12 +38,19 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		req.URL.Scheme, req.URL.Host = t.URL.Scheme, t.URL.Host
-		t.inflight.Add(1)
+		// In-flight counts matter only to least_conn; round robin skips the
+		// accounting and the body wrapper.
+		track := p.leastConn
+		if track {
+			t.inflight.Add(1)
+		}
 		start := time.Now()
 		var resp *http.Response
 		resp, err = p.transport.RoundTrip(req)
 		if err != nil {
-			t.inflight.Add(-1)
+			if track {
+				t.inflight.Add(-1)
+			}
 			p.result(t, true)
 			last = t
 			if req.Context().Err() != nil {
@@ -53,6 +60,9 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		p.upDur.Observe(time.Since(start).Seconds())
 		p.result(t, resp.StatusCode >= 500)
+		if !track {
+			return resp, nil
+		}
 		if resp.StatusCode == http.StatusSwitchingProtocols {
 			// ReverseProxy needs the raw io.ReadWriteCloser body of an
 			// upgraded connection; a tunnel is not a request in flight.

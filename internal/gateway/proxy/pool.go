@@ -298,6 +298,13 @@ func (p *Pool) result(t *Target, failed bool) {
 	t.fails.Store(0)
 	t.ejectedUntil.Store(time.Now().Add(p.passive.CoolDown).UnixNano())
 	p.m.Ejections.WithLabelValues(p.route, t.name).Inc()
+	gauge := p.m.UpstreamHealthy.WithLabelValues(p.route, t.name)
+	gauge.Set(0)
+	time.AfterFunc(p.passive.CoolDown, func() {
+		if t.Available() {
+			gauge.Set(1)
+		}
+	})
 	p.log.Warn("upstream target ejected", "route", p.route, "target", t.name, "cool_down", p.passive.CoolDown)
 }
 

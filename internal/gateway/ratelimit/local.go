@@ -70,8 +70,11 @@ func NewLocal(opts LocalOptions) *Local {
 			l.evictTotal.Add(1)
 			if c.live(s.now) {
 				// The least recently used key still had state: it gets a
-				// fresh burst if it comes back. Counted for metrics.
-				l.evictLive.Add(1)
+				// fresh burst if it comes back. Counted for metrics, and
+				// said once in the log so an operator can raise MaxKeys.
+				if l.evictLive.Add(1) == 1 {
+					l.log.Warn("in-memory rate limit table full, dropping keys that still have state", "max_keys_per_shard", per, "shards", n)
+				}
 			}
 		})
 	}
@@ -95,14 +98,10 @@ func (l *Local) Allow(_ context.Context, rule *Rule, key string, now time.Time) 
 	s.mu.Lock()
 	c, _ := s.lru.Get(h)
 	c, d := gcra(c, ns, rule)
-	if c.live(ns) {
-		s.now = ns
-		s.lru.Add(h, c)
-	} else {
-		// Nothing to remember (possible only for a refused request of an
-		// idle key, which cannot happen, but keep the map clean anyway).
-		s.lru.Remove(h)
-	}
+	// Every decision leaves a live cell (TAT or block after now), and a
+	// refused key must move to the front too, so it is not evicted first.
+	s.now = ns
+	s.lru.Add(h, c)
 	s.mu.Unlock()
 	return d, nil
 }

@@ -141,18 +141,32 @@ func (r *Redis) AllowMany(ctx context.Context, hits []Hit, _ time.Time) ([]Decis
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	cmds, err := r.pipeline(ctx, hits, func(p redis.Pipeliner, keys []string, args []any) *redis.Cmd {
+	cmds := r.pipeline(ctx, hits, func(p redis.Pipeliner, keys []string, args []any) *redis.Cmd {
 		return script.EvalSha(ctx, p, keys, args...)
 	})
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// The server lost its script cache (restart, failover, SCRIPT
-		// FLUSH): EVAL sends the body once and caches it again.
-		cmds, err = r.pipeline(ctx, hits, func(p redis.Pipeliner, keys []string, args []any) *redis.Cmd {
+	// A server that lost its script cache (restart, failover, SCRIPT
+	// FLUSH) answers NOSCRIPT. Only those calls did nothing, so only they
+	// are sent again, with EVAL, which caches the script again; re-sending
+	// the others would charge their keys twice. On a Cluster this may be
+	// some nodes and not others.
+	var retry []int
+	for i, c := range cmds {
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) > 0 {
+		r.log.Debug("rate limit script not cached on the server, sending it", "calls", len(retry))
+		again := make([]Hit, len(retry))
+		for j, i := range retry {
+			again[j] = hits[i]
+		}
+		evals := r.pipeline(ctx, again, func(p redis.Pipeliner, keys []string, args []any) *redis.Cmd {
 			return script.Eval(ctx, p, keys, args...)
 		})
-	}
-	if err != nil {
-		return nil, fmt.Errorf("redis rate limit pipeline: %w", err)
+		for j, i := range retry {
+			cmds[i] = evals[j]
+		}
 	}
 	out := make([]Decision, len(hits))
 	for i, c := range cmds {
@@ -167,14 +181,16 @@ func (r *Redis) AllowMany(ctx context.Context, hits []Hit, _ time.Time) ([]Decis
 	return out, nil
 }
 
-func (r *Redis) pipeline(ctx context.Context, hits []Hit, call func(redis.Pipeliner, []string, []any) *redis.Cmd) ([]*redis.Cmd, error) {
+// pipeline sends one call per hit; each command carries its own error
+// (Exec's is only the first of them).
+func (r *Redis) pipeline(ctx context.Context, hits []Hit, call func(redis.Pipeliner, []string, []any) *redis.Cmd) []*redis.Cmd {
 	p := r.client.Pipeline()
 	cmds := make([]*redis.Cmd, len(hits))
 	for i, h := range hits {
 		cmds[i] = call(p, []string{r.redisKey(h.Rule, h.Key)}, scriptArgs(h.Rule))
 	}
-	_, err := p.Exec(ctx)
-	return cmds, err
+	_, _ = p.Exec(ctx)
+	return cmds
 }
 
 func decode(rule *Rule, v []int64) (Decision, error) {

@@ -19,12 +19,12 @@ import (
 const (
 	recordHeaderLen    = 5
 	handshakeHeaderLen = 4
-	maxRecordPayload   = 16384 + 2048 // TLSCiphertext limit; plaintext is 2^14
+	maxRecordPayload   = 16384 // TLSPlaintext limit (RFC 8446 5.1); hellos are never encrypted
 	// MaxHelloSize is the largest ClientHello handshake message accepted.
 	MaxHelloSize = 16384
-	// MaxHelloBytes is the largest number of record bytes (headers included)
-	// a MaxHelloSize hello can take when split into one-byte records would be
-	// absurd; we allow headers for up to 64 records.
+	// MaxHelloBytes bounds the record bytes (headers included) read for one
+	// hello: a MaxHelloSize hello plus the headers of up to 64 records, as
+	// no real client splits its hello finer than that.
 	MaxHelloBytes = MaxHelloSize + handshakeHeaderLen + 64*recordHeaderLen
 )
 
@@ -33,7 +33,6 @@ const (
 	recordChangeCipherSpec = 20
 	recordAlert            = 21
 	recordHandshake        = 22
-	recordApplicationData  = 23
 	typeClientHello        = 1
 )
 
@@ -78,6 +77,8 @@ type ClientHello struct {
 	CipherSuites       []uint16
 	CompressionMethods []byte
 	Extensions         []Extension
+	// Raw is the handshake message, header included, as it was on the wire.
+	Raw []byte
 
 	// Decoded from extensions; nil or empty when absent.
 	ServerName          string
@@ -106,7 +107,7 @@ func Parse(hello []byte) (*ClientHello, error) {
 			if msg[0] != typeClientHello {
 				return nil, fmt.Errorf("handshake type %d, want client hello (1): %w", msg[0], ErrMalformed)
 			}
-			return parseHello(msg[handshakeHeaderLen:], hs.firstVersion)
+			return parseHello(msg, hs.firstVersion)
 		}
 		n, err := hs.feedRecord(hello[off:], off)
 		if err != nil {
@@ -114,6 +115,29 @@ func Parse(hello []byte) (*ClientHello, error) {
 		}
 		off += n
 	}
+}
+
+// ParseHandshake parses a ClientHello handshake message without the record
+// layer, as QUIC carries it in CRYPTO frames (RFC 9001); fingerprint it
+// with ProtoQUIC.
+func ParseHandshake(msg []byte) (*ClientHello, error) {
+	if len(msg) < handshakeHeaderLen {
+		return nil, fmt.Errorf("handshake header: %d of %d bytes: %w", len(msg), handshakeHeaderLen, ErrTruncated)
+	}
+	if msg[0] != typeClientHello {
+		return nil, fmt.Errorf("handshake type %d, want client hello (1): %w", msg[0], ErrMalformed)
+	}
+	n := int(msg[1])<<16 | int(msg[2])<<8 | int(msg[3])
+	if n > MaxHelloSize {
+		return nil, fmt.Errorf("client hello of %d bytes, limit %d: %w", n, MaxHelloSize, ErrTooLarge)
+	}
+	if len(msg) < handshakeHeaderLen+n {
+		return nil, fmt.Errorf("client hello: %d of %d bytes: %w", len(msg)-handshakeHeaderLen, n, ErrTruncated)
+	}
+	if len(msg) > handshakeHeaderLen+n {
+		return nil, fmt.Errorf("%d bytes after the client hello: %w", len(msg)-handshakeHeaderLen-n, ErrMalformed)
+	}
+	return parseHello(msg, 0)
 }
 
 // handshakeReader joins handshake records into handshake messages.
@@ -241,10 +265,10 @@ func u16s(b []byte, field string) ([]uint16, error) {
 	return out, nil
 }
 
-// parseHello parses the ClientHello body (after the handshake header).
-func parseHello(body []byte, recordVersion uint16) (*ClientHello, error) {
-	r := &reader{b: body}
-	ch := &ClientHello{RecordVersion: recordVersion}
+// parseHello parses a ClientHello handshake message, header included.
+func parseHello(msg []byte, recordVersion uint16) (*ClientHello, error) {
+	r := &reader{b: msg[handshakeHeaderLen:], off: handshakeHeaderLen}
+	ch := &ClientHello{RecordVersion: recordVersion, Raw: msg}
 	ch.Version = r.u16("legacy_version")
 	ch.Random = r.bytes(32, "random")
 	ch.SessionID = r.vec8("legacy_session_id")
@@ -271,11 +295,12 @@ func parseHello(body []byte, recordVersion uint16) (*ClientHello, error) {
 		return nil, fmt.Errorf("%d bytes after extensions: %w", len(r.b), ErrMalformed)
 	}
 	er := &reader{b: exts, off: r.off - len(exts)}
+	ch.Extensions = make([]Extension, 0, 24)
 	for len(er.b) > 0 {
 		typ := er.u16("extension type")
-		data := er.vec16(fmt.Sprintf("extension %#04x data", typ))
+		data := er.vec16("extension data")
 		if er.err != nil {
-			return nil, er.err
+			return nil, fmt.Errorf("extension %#04x: %w", typ, er.err)
 		}
 		ch.Extensions = append(ch.Extensions, Extension{Type: typ, Data: data})
 		if err := ch.decodeExtension(typ, data); err != nil {

@@ -239,3 +239,30 @@ func TestFingerprintQUICAndCaps(t *testing.T) {
 		t.Errorf("JA4 = %q, want prefix %q", got, want)
 	}
 }
+
+func TestParseHandshake(t *testing.T) {
+	msg := buildHello(0x0303, []uint16{0x1301}, []Extension{sniExt("quic.example"), alpnExt("h3")})
+	ch, err := ParseHandshake(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ch.Fingerprint(ProtoQUIC).JA4[:10], "q12d0102h3"; got != want {
+		t.Errorf("JA4 prefix = %q, want %q", got, want)
+	}
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"short", msg[:3], ErrTruncated},
+		{"cut", msg[:len(msg)-1], ErrTruncated},
+		{"trailing", append(msg[:len(msg):len(msg)], 0), ErrMalformed},
+		{"record", record(msg), ErrMalformed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseHandshake(tt.in); !errors.Is(err, tt.want) {
+				t.Errorf("ParseHandshake() error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}

@@ -130,17 +130,14 @@ func sortedCopy(vs []uint16) []uint16 {
 }
 
 func hexList(vs []uint16) string {
-	var b strings.Builder
-	b.Grow(len(vs) * 5)
-	var buf [2]byte
+	b := make([]byte, 0, len(vs)*5)
 	for i, v := range vs {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		buf[0], buf[1] = byte(v>>8), byte(v)
-		b.WriteString(hex.EncodeToString(buf[:]))
+		b = hex.AppendEncode(b, []byte{byte(v >> 8), byte(v)})
 	}
-	return b.String()
+	return string(b)
 }
 
 // count2 is a two-digit count, capped at 99.

@@ -138,6 +138,14 @@ func TestListenerFingerprintsRealHandshake(t *testing.T) {
 	if len(fp.JA3Hash) != 32 || !strings.HasPrefix(fp.JA3, "771,") {
 		t.Errorf("JA3 = %q (%s), want TLS 1.2 legacy version and an MD5", fp.JA3, fp.JA3Hash)
 	}
+	// The peeked hello fingerprints like one read straight off a pipe.
+	direct, err := Parse(goHello(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fp.JA4, direct.Fingerprint(ProtoTCP).JA4; got != want {
+		t.Errorf("JA4 through the listener = %s, directly = %s", got, want)
+	}
 	if len(fp.ALPN) != 2 || fp.ALPN[0] != "h2" {
 		t.Errorf("ALPN = %q, want [h2 http/1.1]", fp.ALPN)
 	}

@@ -157,6 +157,10 @@ type flow struct {
 	isn      uint32
 	segs     []segment
 	stored   int
+	// Set once the outcome is known; segs is then dropped.
+	done   bool
+	hellos []*ClientHello
+	err    error
 }
 
 func newTracker(maxBytes int) *tracker {
@@ -173,7 +177,7 @@ func (t *tracker) packet(data []byte, lt layers.LinkType) error {
 	for _, l := range p.Layers() {
 		switch l := l.(type) {
 		case *layers.IPv4:
-			if l.FragOffset != 0 {
+			if l.FragOffset != 0 || l.Flags&layers.IPv4MoreFragments != 0 {
 				return errors.New("ipv4 fragment not reassembled")
 			}
 			src, _ = netip.AddrFromSlice(l.SrcIP.To4())
@@ -224,24 +228,27 @@ func (t *tracker) packet(data []byte, lt layers.LinkType) error {
 		f.hasISN, f.isn = true, tcp.Seq+1
 		return nil
 	}
-	f.add(tcp.Seq, tcp.Payload, t.maxBytes)
+	if f.add(tcp.Seq, tcp.Payload, t.maxBytes) && f.hasISN {
+		f.settle(t.maxBytes, false)
+	}
 	return nil
 }
 
 // add keeps a copy of a segment while the direction's budget lasts. Which
 // segments are in range is decided at assembly; the budget bounds memory.
-func (f *flow) add(seq uint32, payload []byte, maxBytes int) {
-	if len(payload) == 0 || f.stored >= maxBytes {
-		return
+func (f *flow) add(seq uint32, payload []byte, maxBytes int) bool {
+	if f.done || len(payload) == 0 || f.stored >= maxBytes {
+		return false
 	}
 	if f.hasISN && int32(seq-f.isn) >= int32(maxBytes) {
-		return
+		return false
 	}
 	if len(payload) > maxBytes-f.stored {
 		payload = payload[:maxBytes-f.stored]
 	}
 	f.segs = append(f.segs, segment{seq: seq, data: bytes.Clone(payload)})
 	f.stored += len(payload)
+	return true
 }
 
 // assemble returns the contiguous bytes from the start of the direction:
@@ -294,28 +301,49 @@ func (f *flow) assemble(maxBytes int) []byte {
 	return out
 }
 
+// settle reads the hellos from the contiguous start of the direction. Once
+// the outcome can no longer change (final, the budget is used up, or the
+// stream went past its hellos) it is kept and the segments are freed, which
+// bounds memory to the connections still in their handshake.
+func (f *flow) settle(maxBytes int, final bool) {
+	b := f.assemble(maxBytes)
+	if len(b) == 0 {
+		if final {
+			f.done, f.segs = true, nil
+		}
+		return
+	}
+	if b[0] != recordHandshake {
+		f.done, f.segs = true, nil // not TLS, or not from its start
+		return
+	}
+	hellos, complete, err := scanHellos(b)
+	if complete || final || len(b) >= maxBytes {
+		f.done, f.segs = true, nil
+		f.hellos, f.err = hellos, err
+	}
+}
+
 func (t *tracker) emit(fn func(CaptureHello) error) error {
 	for _, c := range t.order {
 		for _, f := range c.dirs {
-			b := f.assemble(t.maxBytes)
-			if len(b) == 0 || b[0] != recordHandshake {
-				continue
+			if !f.done {
+				f.settle(t.maxBytes, true)
 			}
-			hellos, err := scanHellos(b)
-			if errors.Is(err, errServerSide) {
+			if errors.Is(f.err, errServerSide) {
 				continue // the server's side of the connection
 			}
 			base := CaptureHello{Stream: c.id, Src: f.src.addr, Dst: f.dst.addr, SrcPort: f.src.port, DstPort: f.dst.port}
-			for i, ch := range hellos {
+			for i, ch := range f.hellos {
 				h := base
 				h.Index, h.Hello = i+1, ch
 				if err := fn(h); err != nil {
 					return err
 				}
 			}
-			if err != nil && len(hellos) == 0 {
+			if f.err != nil && len(f.hellos) == 0 {
 				h := base
-				h.Err = err
+				h.Err = f.err
 				if err := fn(h); err != nil {
 					return err
 				}
@@ -334,8 +362,9 @@ const typeServerHello = 2
 // byte stream: the first one, and a second one after a HelloRetryRequest
 // (recognised by its unchanged random). It stops at application data or at
 // any other handshake message, after which records are encrypted. The error
-// is the reason the first hello could not be read.
-func scanHellos(b []byte) ([]*ClientHello, error) {
+// is the reason the first hello could not be read. complete is false when
+// more bytes of the stream could still add a hello or fix the error.
+func scanHellos(b []byte) (hellos []*ClientHello, complete bool, err error) {
 	var hs handshakeReader
 	var out []*ClientHello
 	for off := 0; off < len(b); {
@@ -349,38 +378,38 @@ func scanHellos(b []byte) ([]*ClientHello, error) {
 		}
 		n, err := hs.feedRecord(b[off:], off)
 		if err != nil {
-			return out, err
+			return out, !errors.Is(err, ErrTruncated), err
 		}
 		off += n
 		for {
 			if len(out) == 0 && len(hs.buf) > 0 && hs.buf[0] != typeClientHello {
 				if hs.buf[0] == typeServerHello {
-					return nil, errServerSide
+					return nil, true, errServerSide
 				}
-				return nil, fmt.Errorf("handshake type %d, want client hello (1): %w", hs.buf[0], ErrMalformed)
+				return nil, true, fmt.Errorf("handshake type %d, want client hello (1): %w", hs.buf[0], ErrMalformed)
 			}
 			msg, err := hs.next()
 			if err != nil {
-				return out, err
+				return out, true, err
 			}
 			if msg == nil {
 				break
 			}
 			if msg[0] != typeClientHello {
-				return out, nil
+				return out, true, nil
 			}
-			ch, err := parseHello(msg[handshakeHeaderLen:], version)
+			ch, err := parseHello(msg, version)
 			if err != nil {
-				return out, err
+				return out, true, err
 			}
 			if len(out) > 0 && !bytes.Equal(ch.Random, out[0].Random) {
-				return out, nil
+				return out, true, nil
 			}
 			out = append(out, ch)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("stream ends after %d bytes: %w", len(b), ErrTruncated)
+		return nil, false, fmt.Errorf("stream ends after %d bytes: %w", len(b), ErrTruncated)
 	}
-	return out, nil
+	return out, false, nil
 }

@@ -24,6 +24,16 @@ func referenceDir(t testing.TB) string {
 	return dir
 }
 
+// referenceHellosIfPresent is referenceHellos, or nothing when the
+// reference data is absent.
+func referenceHellosIfPresent(t testing.TB, pcap string) map[string]CaptureHello {
+	t.Helper()
+	if _, err := os.Stat(pcap); err != nil {
+		return nil
+	}
+	return referenceHellos(t, pcap)
+}
+
 // referenceHellos reads every ClientHello of one capture, keyed by
 // "stream.index".
 func referenceHellos(t testing.TB, pcap string) map[string]CaptureHello {

@@ -145,6 +145,16 @@ func (iw *inspectingWriter) finish() (*types.Interruption, error) {
 	return nil, nil
 }
 
+// flushUninspected sends what the upstream wrote, unjudged (fail_open).
+func (iw *inspectingWriter) flushUninspected() error {
+	iw.status = max(iw.status, http.StatusOK)
+	iw.commit()
+	if _, err := iw.rw.Write(iw.buf.Bytes()); err != nil {
+		return fmt.Errorf("write response: %w", err)
+	}
+	return nil
+}
+
 func copyHeader(dst, src http.Header) {
 	for k, vs := range src {
 		dst[k] = append(dst[k][:0:0], vs...)

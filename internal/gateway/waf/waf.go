@@ -158,6 +158,11 @@ func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) 
 	tx := w.eng.waf.(experimental.WAFWithOptions).NewTransactionWithOptions(experimental.Options{ID: id, Context: r.Context()})
 	var resp *inspectingWriter
 	defer func() {
+		if w.cfg.InspectResponse {
+			// Phase 5 (CRS 980 correlation) is part of full inspection; with
+			// no audit log it is skipped otherwise.
+			tx.ProcessLogging()
+		}
 		if w.observe != nil {
 			w.observe(r, id, tx.MatchedRules())
 		}
@@ -167,6 +172,10 @@ func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) 
 	}()
 
 	it, oversize, err := w.inspectRequest(tx, r)
+	if err == nil && it == nil && w.oversizeSkipped(oversize) {
+		w.log.InfoContext(r.Context(), "waf passed a body over body_limit uninspected",
+			slog.String("request_id", id), slog.Int64("body_limit", w.cfg.BodyLimit))
+	}
 	switch {
 	case err != nil:
 		w.fail(rw, r, tx, id, err, next)
@@ -192,6 +201,12 @@ func (w *WAF) serve(rw http.ResponseWriter, r *http.Request, next http.Handler) 
 	next.ServeHTTP(resp, r)
 	it, err = resp.finish()
 	switch {
+	case err != nil && !resp.committed && w.cfg.FailOpen:
+		w.log.ErrorContext(r.Context(), "waf failed", slog.String("request_id", id), slog.Bool("fail_open", true), slog.Any("error", err))
+		w.emit(r, id, Decision{Action: "error", Message: err.Error()})
+		if err := resp.flushUninspected(); err != nil {
+			w.log.WarnContext(r.Context(), "write response", slog.String("request_id", id), slog.Any("error", err))
+		}
 	case err != nil && !resp.committed:
 		w.fail(rw, r, tx, id, err, nil)
 	case err != nil:
@@ -233,6 +248,10 @@ func (w *WAF) inspectRequest(tx types.Transaction, r *http.Request) (it *types.I
 	if r.Host != "" {
 		tx.AddRequestHeader("Host", r.Host)
 		tx.SetServerName(hostOnly(r.Host))
+	} else if r.ProtoAtLeast(1, 1) {
+		// net/http refuses HTTP/1.1 without a Host header, so an empty
+		// r.Host here means an empty header, which CRS 920290 looks for.
+		tx.AddRequestHeader("Host", "")
 	}
 	for _, te := range r.TransferEncoding {
 		tx.AddRequestHeader("Transfer-Encoding", te)
@@ -257,10 +276,14 @@ func (w *WAF) inspectRequest(tx types.Transaction, r *http.Request) (it *types.I
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: process request body: %w", ErrInternal, err)
 	}
-	// An oversized body under action skip was passed on uninspected; the
+	// An oversized body under action skip is passed on uninspected; the
 	// verdict covers the headers and query only.
-	_ = oversize
-	return it, false, nil
+	return it, oversize, nil
+}
+
+// oversizeSkipped reports a body that went to the upstream uninspected.
+func (w *WAF) oversizeSkipped(oversize bool) bool {
+	return oversize && w.cfg.BodyLimitAction == BodyLimitSkip
 }
 
 func hasBody(r *http.Request) bool {

@@ -150,6 +150,8 @@ func TestWrapModes(t *testing.T) {
 		{name: "block passes benign", cfg: Config{Mode: ModeBlock}, path: "/search?q=union+station+opening+hours", wantStatus: 200, wantCalls: 1},
 		{name: "custom block body", cfg: Config{BlockBody: "denied {request_id}"}, path: attack, wantStatus: 403, wantAction: "block"},
 		{name: "excluded tag lets sqli through", cfg: Config{ExcludeTags: []string{"attack-sqli"}}, path: attack, wantStatus: 200, wantCalls: 1},
+		{name: "excluding a tuned rule by id", cfg: Config{ExcludeRuleIDs: []int{942290, 942100, 942151}}, path: attack, wantStatus: 403, wantAction: "block"},
+		{name: "strict crs", cfg: Config{StrictCRS: true}, path: attack, wantStatus: 403, wantAction: "block"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,22 +203,29 @@ func contains(ids []int, id int) bool {
 }
 
 func TestAPIDefaults(t *testing.T) {
+	const odata = "/odata/v4/Customers?$filter=startswith(CompanyName,%27Alfr%27)%20or%20City%20eq%20%27Berlin%27&$orderby=Name%20desc&$top=10"
 	tests := []struct {
-		name, method, ctype, body string
-		cfg                       Config
-		wantStatus                int
+		name, method, ctype, body, path string
+		cfg                             Config
+		wantStatus                      int
 	}{
 		{name: "PUT json", method: "PUT", ctype: "application/json", body: `{"name":"Ann O'Neil","note":"select the best"}`, wantStatus: 200},
 		{name: "PATCH merge-patch", method: "PATCH", ctype: "application/merge-patch+json", body: `{"status":"done"}`, wantStatus: 200},
 		{name: "DELETE", method: "DELETE", wantStatus: 200},
 		{name: "POST text/plain", method: "POST", ctype: "text/plain", body: "remember to buy milk", wantStatus: 200},
+		{name: "OData query", method: "GET", path: odata, wantStatus: 200},
+		{name: "OData query under strict_crs", method: "GET", path: odata, cfg: Config{StrictCRS: true}, wantStatus: 403},
 		{name: "PUT refused when not allowed", method: "PUT", ctype: "application/json", body: `{}`, cfg: Config{AllowedMethods: []string{"GET", "POST"}}, wantStatus: 403},
 		{name: "text/plain refused when not allowed", method: "POST", ctype: "text/plain", body: "hi", cfg: Config{AllowedContentTypes: []string{"application/json"}}, wantStatus: 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, rec := serve(t, tt.cfg, &upstream{})
-			status, _, _ := do(t, tt.method, srv.URL+"/api/v1/items/17", tt.ctype, tt.body)
+			path := tt.path
+			if path == "" {
+				path = "/api/v1/items/17"
+			}
+			status, _, _ := do(t, tt.method, srv.URL+path, tt.ctype, tt.body)
 			if status != tt.wantStatus {
 				d, _ := rec.last()
 				t.Errorf("status = %d, want %d (decision %+v)", status, tt.wantStatus, d)
