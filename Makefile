@@ -13,7 +13,7 @@ DOCS        ?= 10000
 # Trivy takes about ten minutes per run on the 10,000-document corpus.
 BENCH_TRIVY_RUNS ?= 1
 
-.PHONY: all build test test-short bench bench-peers lint fuzz demo clean
+.PHONY: all build test test-short bench bench-peers bench-gateway lint fuzz demo clean
 
 all: lint test build
 
@@ -33,6 +33,10 @@ test-short:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/scan/config/ ./internal/policy/
 	DOCS=$(DOCS) BENCH_TRIVY_RUNS=$(BENCH_TRIVY_RUNS) bash scripts/bench-config.sh
+
+## bench-gateway: the gateway against nginx and nginx + ModSecurity with wrk on 127.0.0.1 (BENCH_DURATION=10 s per cell)
+bench-gateway:
+	bash scripts/bench-gateway.sh
 
 ## lint: go vet and staticcheck (installed through the Go toolchain)
 lint:
