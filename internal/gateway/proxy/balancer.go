@@ -51,11 +51,14 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 			if track {
 				t.inflight.Add(-1)
 			}
-			p.result(t, true)
-			last = t
 			if req.Context().Err() != nil {
+				// The client went away or the route timed out: not the
+				// target's fault. Counting it would let clients eject
+				// healthy targets by cancelling requests.
 				return nil, err
 			}
+			p.result(t, true)
+			last = t
 			continue
 		}
 		p.upDur.Observe(time.Since(start).Seconds())

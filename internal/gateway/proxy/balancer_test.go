@@ -1,8 +1,10 @@
 package proxy
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -82,4 +84,32 @@ func TestPick(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCancelledRequestsDoNotEject: a client that cancels its requests must
+// not be able to eject a healthy target.
+func TestCancelledRequestsDoNotEject(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer upstream.Close()
+	p, err := New(config.Upstream{Targets: []string{upstream.URL}, Passive: config.Passive{MaxFailures: 2, CoolDown: time.Hour}}, Options{Route: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://gateway/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&balancer{p: p}).RoundTrip(req); err == nil {
+			t.Fatal("RoundTrip of a cancelled request succeeded")
+		}
+		cancel()
+	}
+	if !p.targets[0].Available() {
+		t.Errorf("target ejected after cancelled requests")
+	}
 }
