@@ -44,11 +44,15 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## fuzz: run each fuzz target for FUZZTIME
+## fuzz: run each fuzz target for FUZZTIME (the list is found from the sources)
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzKubernetesDocuments$$' -fuzztime $(FUZZTIME) ./internal/scan/config/
-	$(GO) test -run '^$$' -fuzz '^FuzzLocate$$' -fuzztime $(FUZZTIME) ./internal/scan/config/
-	$(GO) test -run '^$$' -fuzz '^FuzzDockerfile$$' -fuzztime $(FUZZTIME) ./internal/scan/config/
+	@set -e; grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do \
+		pkg=./$$(dirname $$f); \
+		for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+			echo "== $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 ## demo: scan the deliberately insecure examples
 demo: build
