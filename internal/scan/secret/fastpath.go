@@ -47,8 +47,8 @@ type fastPath struct {
 }
 
 type windowRule struct {
-	det           *detect.Detector // this rule alone, no decoding
-	before, after int              // newline span, or unbounded
+	det   *detect.Detector // this rule alone, no decoding
+	shape ruleShape
 }
 
 // newFastPath splits cfg's rules. full is the detector for cfg itself.
@@ -78,7 +78,7 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 		d := detect.NewDetectorContext(ctx, one)
 		d.MaxDecodeDepth = 0
 		ri := len(p.rules)
-		p.rules = append(p.rules, windowRule{det: d, before: sh.before, after: sh.after})
+		p.rules = append(p.rules, windowRule{det: d, shape: sh})
 		for _, k := range lk {
 			i, ok := kwIndex[k]
 			if !ok {
@@ -166,7 +166,7 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 		r := &p.rules[ri]
 		// Keywords overlap (key, api-key), so lines come out of order.
 		slices.Sort(hl)
-		for _, w := range windows(hl, r.before, r.after, len(lines)) {
+		for _, w := range windows(hl, r.shape, lines, raw) {
 			if ctx.Err() != nil {
 				return out
 			}
@@ -175,25 +175,64 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 			if w[1]+1 < len(lines) {
 				end = lines[w[1]+1]
 			}
-			out = append(out, r.det.DetectContext(ctx, detect.Fragment{Raw: raw[start:end], FilePath: path, StartLine: w[0] + 1})...)
+			first := w[0] + 1
+			if start > 0 {
+				// Start at the '\n' before the window: gitleaks counts
+				// columns from it and puts it at the start of a finding's
+				// Line (which allowlists may read), except on a fragment's
+				// first line. No match can include it (see windows).
+				start--
+				first--
+			}
+			out = append(out, r.det.DetectContext(ctx, detect.Fragment{Raw: raw[start:end], FilePath: path, StartLine: first})...)
 		}
 	}
 	return preferSpecific(out)
 }
 
 // windows turns sorted hit lines into merged [first, last] line ranges that
-// hold every match containing a hit. One line more on each side keeps a
-// window edge off every match, so ^, $ and \b at the edges (where the
-// window's text starts or ends but the file's does not) cannot matter.
-func windows(hits []int, before, after, nLines int) [][2]int {
+// hold every match containing a hit (see ruleShape). A match that goes on
+// past a line must pass through all of it, so after the hit's line the
+// window grows only over lines short enough for that, and then by one line
+// more: a match may end with the '\n' of the last line it reaches, and its
+// end must not be the window's end, where $ would hold. Before the hit the
+// window covers the newlines the rule allows, and one line more when the
+// rule uses \A (true at a window's start, false at a line start).
+func windows(hits []int, sh ruleShape, lines []int, raw string) [][2]int {
+	nLines, size := len(lines), len(raw)
+	unterminated := size > 0 && raw[size-1] != '\n'
+	lineLen := func(i int) int {
+		if i+1 < nLines {
+			return lines[i+1] - 1 - lines[i]
+		}
+		return size - lines[i]
+	}
 	var out [][2]int
 	for _, h := range hits {
-		a, b := 0, nLines-1
-		if before != unbounded {
-			a = max(0, h-before-1)
+		a, b := 0, h
+		if sh.before != unbounded {
+			a = h - sh.before
+			if sh.beginText {
+				a--
+			}
+			a = max(0, a)
 		}
-		if after != unbounded {
-			b = min(nLines-1, h+after+1)
+		if sh.after != 0 {
+			for j := 1; sh.after == unbounded || j <= sh.after; j++ {
+				b = h + j
+				if b >= nLines-1 || lineLen(b) > sh.line {
+					break
+				}
+			}
+			b = min(nLines-1, b+1)
+		}
+		if b == nLines-1 && unterminated {
+			// gitleaks' Line for a match on a last line without '\n' runs
+			// from the fragment's start (detect.location leaves
+			// startLineIndex at 0), and gitleaks:allow and allowlists
+			// read it: such a window must start with the file.
+			out = append(out[:0], [2]int{0, b})
+			continue
 		}
 		if n := len(out); n > 0 && a <= out[n-1][1]+1 {
 			out[n-1][1] = max(out[n-1][1], b)

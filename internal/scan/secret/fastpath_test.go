@@ -148,9 +148,37 @@ func TestRuleShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			got := shapeOf(tt.expr, tt.kws)
+			sh := shapeOf(tt.expr, tt.kws)
+			got := ruleShape{windowed: sh.windowed, before: sh.before, after: sh.after}
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(ruleShape{})); diff != "" {
 				t.Errorf("shapeOf(%q) (-want +got):\n%s", tt.expr, diff)
+			}
+		})
+	}
+}
+
+// TestLineBounds checks the longest line a match can run through after
+// its keyword's line: never below the true bound (that would lose
+// matches), and not so loose that windows stop helping.
+func TestLineBounds(t *testing.T) {
+	tests := []struct {
+		expr       string
+		exact, max int // the true bound, and the loosest accepted
+	}{
+		{`key[ \t]{0,3}=\s{0,2}x`, 0, 0},
+		// The closing \s ends the match: the value's line may be long.
+		{`(?i)key\s{0,3}[=:]\s{0,5}([a-z0-9]{10,})(?:\s|$)`, 7, 7},
+		{`key=([a-z]+)\s`, -1, -1},
+		{`key[\s\S]{0,5}x`, 3, 16},
+		{`key\s*=`, inf, inf},
+		{`key(?:\n[a-z]{1,7}){0,3}\n`, 7, 32},
+		{`key=([a-z]+)\n[a-z]`, inf, inf},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			got := shapeOf(tt.expr, []string{"key"})
+			if !got.windowed || got.line < tt.exact || got.line > tt.max {
+				t.Errorf("shapeOf(%q) = %+v, want windowed with line in [%d, %d]", tt.expr, got, tt.exact, tt.max)
 			}
 		})
 	}

@@ -33,6 +33,13 @@ type ruleShape struct {
 	// before and after bound the newlines a match can have before and
 	// after its keyword; unbounded means "to the start/end of the file".
 	before, after int
+	// line is the longest line (bytes, without its '\n') that a match can
+	// run through after its keyword's line and go on past: a longer line
+	// ends the match, at the latest with its own '\n' as the match's last
+	// byte. -1: no line; inf: any.
+	line int
+	// beginText: the regex uses \A or non-multi-line ^.
+	beginText bool
 }
 
 // shapeOf analyses expr for the lowercased keywords kws.
@@ -48,9 +55,10 @@ func shapeOf(expr string, kws []string) ruleShape {
 	if !mustContain(re, kws) {
 		return ruleShape{}
 	}
+	bt := hasBeginText(re)
 	if re.Op != syntax.OpConcat {
 		n := maxNewlines(re)
-		return ruleShape{windowed: true, before: n, after: n}
+		return ruleShape{windowed: true, before: n, after: n, line: segOf(re).mid, beginText: bt}
 	}
 	// Split the concatenation at the first part that holds a keyword: the
 	// newlines before it can only precede the keyword, those after only
@@ -65,13 +73,21 @@ func shapeOf(expr string, kws []string) ruleShape {
 	if k < 0 {
 		// The keyword spans several parts: count every newline both ways.
 		n := maxNewlines(re)
-		return ruleShape{windowed: true, before: n, after: n}
+		return ruleShape{windowed: true, before: n, after: n, line: segOf(re).mid, beginText: bt}
 	}
 	in := maxNewlines(re.Sub[k])
+	tail := re.Sub[k:]
+	if n := len(tail) - 1; n >= 1 && nlOnlyAtEnd(tail[n]) {
+		// A closing newline ends the match: the line before it need
+		// not be short.
+		tail = tail[:n]
+	}
 	return ruleShape{
-		windowed: true,
-		before:   addNL(sumNL(re.Sub[:k]), in),
-		after:    addNL(in, sumNL(re.Sub[k+1:])),
+		windowed:  true,
+		before:    addNL(sumNL(re.Sub[:k]), in),
+		after:     addNL(in, sumNL(re.Sub[k+1:])),
+		line:      concatSeg(tail).mid,
+		beginText: bt,
 	}
 }
 
@@ -293,4 +309,168 @@ func asciiFold(r rune) rune {
 		}
 	}
 	return r
+}
+
+// inf stands for "no bound" in byte lengths.
+const inf = 1 << 30
+
+func sat(a, b int) int { return min(a+b, inf) }
+
+// seg describes the byte lengths of a node's matches around newlines.
+// All values are upper bounds; mid is -1 when no match holds two newlines.
+type seg struct {
+	nl   bool // a match can contain '\n'
+	full int  // longest match
+	pre  int  // longest run before a match's first '\n'
+	suf  int  // longest run after a match's last '\n'
+	mid  int  // longest run between two '\n' of one match
+}
+
+func segOf(re *syntax.Regexp) seg {
+	switch re.Op {
+	case syntax.OpLiteral:
+		s := seg{mid: -1}
+		run := 0
+		for _, r := range re.Rune {
+			if r == '\n' {
+				if s.nl {
+					s.mid = max(s.mid, run)
+				} else {
+					s.pre = run
+				}
+				s.nl = true
+				run = 0
+				s.full++
+				continue
+			}
+			n := utf8.RuneLen(r)
+			if re.Flags&syntax.FoldCase != 0 {
+				n = utf8.UTFMax
+			}
+			run += n
+			s.full += n
+		}
+		if s.nl {
+			s.suf = run
+		}
+		return s
+	case syntax.OpCharClass:
+		s := seg{mid: -1}
+		if len(re.Rune) > 0 {
+			s.full = utf8.RuneLen(min(re.Rune[len(re.Rune)-1], unicode.MaxRune))
+		}
+		s.nl = maxNewlines(re) > 0
+		return s
+	case syntax.OpAnyChar:
+		return seg{nl: true, full: utf8.UTFMax, mid: -1}
+	case syntax.OpAnyCharNotNL:
+		return seg{full: utf8.UTFMax, mid: -1}
+	case syntax.OpCapture, syntax.OpQuest:
+		return segOf(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus, syntax.OpRepeat:
+		s := segOf(re.Sub[0])
+		m := -1
+		if re.Op == syntax.OpRepeat {
+			m = re.Max
+		}
+		total := 0
+		switch {
+		case s.full == 0:
+		case m < 0:
+			total = inf
+		default:
+			total = min(m*s.full, inf)
+		}
+		if !s.nl {
+			return seg{full: total, mid: -1}
+		}
+		return seg{nl: true, full: total, pre: sat(total, s.pre), suf: sat(total, s.suf), mid: max(s.mid, sat(sat(s.suf, total), s.pre))}
+	case syntax.OpConcat:
+		return concatSeg(re.Sub)
+	case syntax.OpAlternate:
+		s := seg{mid: -1}
+		for _, sub := range re.Sub {
+			t := segOf(sub)
+			s.nl = s.nl || t.nl
+			s.full, s.pre, s.suf, s.mid = max(s.full, t.full), max(s.pre, t.pre), max(s.suf, t.suf), max(s.mid, t.mid)
+		}
+		return s
+	}
+	return seg{mid: -1}
+}
+
+func concatSeg(subs []*syntax.Regexp) seg {
+	ss := make([]seg, len(subs))
+	for i, sub := range subs {
+		ss[i] = segOf(sub)
+	}
+	out := seg{mid: -1}
+	acc := 0
+	for _, s := range ss {
+		if s.nl {
+			out.nl = true
+			out.pre = max(out.pre, sat(acc, s.pre))
+		}
+		acc = sat(acc, s.full)
+	}
+	out.full = acc
+	acc = 0
+	for i := len(ss) - 1; i >= 0; i-- {
+		if ss[i].nl {
+			out.suf = max(out.suf, sat(acc, ss[i].suf))
+		}
+		acc = sat(acc, ss[i].full)
+	}
+	cur := -1 // longest run since the last '\n', -1 before the first
+	for _, s := range ss {
+		out.mid = max(out.mid, s.mid)
+		next := -1
+		if cur >= 0 {
+			next = sat(cur, s.full)
+		}
+		if s.nl {
+			if cur >= 0 {
+				out.mid = max(out.mid, sat(cur, s.pre))
+			}
+			next = max(next, s.suf)
+		}
+		cur = next
+	}
+	return out
+}
+
+// nlOnlyAtEnd reports whether a '\n' in a match of re can only be its
+// last byte, as in gitleaks' closing (?:[\x60'"\s;]|\\[nr]|$).
+func nlOnlyAtEnd(re *syntax.Regexp) bool {
+	if maxNewlines(re) == 0 {
+		return true
+	}
+	switch re.Op {
+	case syntax.OpCharClass, syntax.OpAnyChar:
+		return true
+	case syntax.OpCapture, syntax.OpQuest:
+		return nlOnlyAtEnd(re.Sub[0])
+	case syntax.OpAlternate:
+		for _, s := range re.Sub {
+			if !nlOnlyAtEnd(s) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// hasBeginText reports whether re uses \A or ^ outside multi-line mode,
+// which holds at a window's start but not at a line start of the file.
+func hasBeginText(re *syntax.Regexp) bool {
+	if re.Op == syntax.OpBeginText {
+		return true
+	}
+	for _, s := range re.Sub {
+		if hasBeginText(s) {
+			return true
+		}
+	}
+	return false
 }
