@@ -191,13 +191,17 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 }
 
 // windows turns sorted hit lines into merged [first, last] line ranges that
-// hold every match containing a hit (see ruleShape). A match that goes on
-// past a line must pass through all of it, so after the hit's line the
-// window grows only over lines short enough for that, and then by one line
-// more: a match may end with the '\n' of the last line it reaches, and its
-// end must not be the window's end, where $ would hold. Before the hit the
-// window covers the newlines the rule allows, and one line more when the
-// rule uses \A (true at a window's start, false at a line start).
+// hold every match containing a hit (see ruleShape); a window ends with
+// its last line's '\n'. After the hit's line, a match reaches line h+j
+// only through the '\n' ending line h+j-1, and for j >= 2 only by running
+// through all of line h+j-1, which must then be short enough. When that
+// '\n' can only be the match's closing byte, the match does not reach into
+// line h+j at all and nothing is matched after it, so the window stops
+// before h+j; otherwise h+j is included, so that no assertion ($, \b) of a
+// match is evaluated at the window's end, where the text differs from the
+// file. Before the hit the window covers the newlines the rule allows, and
+// one line more when the rule uses \A (true at a window's start, false at a
+// line start).
 func windows(hits []int, sh ruleShape, lines []int, raw string) [][2]int {
 	nLines, size := len(lines), len(raw)
 	unterminated := size > 0 && raw[size-1] != '\n'
@@ -217,14 +221,15 @@ func windows(hits []int, sh ruleShape, lines []int, raw string) [][2]int {
 			}
 			a = max(0, a)
 		}
-		if sh.after != 0 {
-			for j := 1; sh.after == unbounded || j <= sh.after; j++ {
-				b = h + j
-				if b >= nLines-1 || lineLen(b) > sh.line {
-					break
-				}
+		limit := sh.after
+		if sh.closing {
+			limit = sh.afterOpen
+		}
+		for j := 1; (limit == unbounded || j <= limit) && h+j < nLines; j++ {
+			if j >= 2 && lineLen(h+j-1) > sh.line {
+				break
 			}
-			b = min(nLines-1, b+1)
+			b = h + j
 		}
 		if b == nLines-1 && unterminated {
 			// gitleaks' Line for a match on a last line without '\n' runs

@@ -141,7 +141,7 @@ func TestRuleShapes(t *testing.T) {
 		{`(?-i:[Aa]pi|API)_?[a-z]{10}`, []string{"api"}, ruleShape{windowed: true}},
 		{`-----BEGIN[ A-Z]{0,10}-----[\s\S]{64,}?-----END`, []string{"-----begin"}, ruleShape{windowed: true, after: unbounded}},
 		{`\s*\s{0,2}(?i:secret)`, []string{"secret"}, ruleShape{windowed: true, before: unbounded}},
-		{`[a-z]{20}`, []string{"abc"}, ruleShape{}},        // keyword not in the match
+		{`[a-z]{20}`, []string{"abc"}, ruleShape{}},           // keyword not in the match
 		{`(?:foo|bar)[0-9]{4}`, []string{"foo"}, ruleShape{}}, // one branch lacks it
 		// The keyword spans parts: its newlines count on both sides.
 		{`(?i)passw(?:or)?d\s?=`, []string{"passwd", "password"}, ruleShape{windowed: true, before: 1, after: 1}},

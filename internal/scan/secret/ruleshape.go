@@ -40,6 +40,12 @@ type ruleShape struct {
 	line int
 	// beginText: the regex uses \A or non-multi-line ^.
 	beginText bool
+	// closing: the regex ends in a part whose '\n' can only be the
+	// match's last byte (gitleaks' (?:[\x60'"\s;]|\\[nr]|$)); line and
+	// afterOpen leave that newline out. Nothing is matched after it.
+	closing bool
+	// afterOpen bounds the newlines after the keyword but the closing one.
+	afterOpen int
 }
 
 // shapeOf analyses expr for the lowercased keywords kws.
@@ -58,7 +64,7 @@ func shapeOf(expr string, kws []string) ruleShape {
 	bt := hasBeginText(re)
 	if re.Op != syntax.OpConcat {
 		n := maxNewlines(re)
-		return ruleShape{windowed: true, before: n, after: n, line: segOf(re).mid, beginText: bt}
+		return ruleShape{windowed: true, before: n, after: n, afterOpen: n, line: segOf(re).mid, beginText: bt}
 	}
 	// Split the concatenation at the first part that holds a keyword: the
 	// newlines before it can only precede the keyword, those after only
@@ -73,21 +79,30 @@ func shapeOf(expr string, kws []string) ruleShape {
 	if k < 0 {
 		// The keyword spans several parts: count every newline both ways.
 		n := maxNewlines(re)
-		return ruleShape{windowed: true, before: n, after: n, line: segOf(re).mid, beginText: bt}
+		return ruleShape{windowed: true, before: n, after: n, afterOpen: n, line: segOf(re).mid, beginText: bt}
 	}
 	in := maxNewlines(re.Sub[k])
 	tail := re.Sub[k:]
+	closing := false
 	if n := len(tail) - 1; n >= 1 && nlOnlyAtEnd(tail[n]) {
 		// A closing newline ends the match: the line before it need
 		// not be short.
 		tail = tail[:n]
+		closing = true
+	}
+	after := addNL(in, sumNL(re.Sub[k+1:]))
+	afterOpen := after
+	if closing {
+		afterOpen = addNL(in, sumNL(tail[1:]))
 	}
 	return ruleShape{
 		windowed:  true,
 		before:    addNL(sumNL(re.Sub[:k]), in),
-		after:     addNL(in, sumNL(re.Sub[k+1:])),
+		after:     after,
 		line:      concatSeg(tail).mid,
 		beginText: bt,
+		closing:   closing,
+		afterOpen: afterOpen,
 	}
 }
 
