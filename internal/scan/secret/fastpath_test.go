@@ -111,6 +111,20 @@ func TestFastPathMatchesGitleaks(t *testing.T) {
 	}
 }
 
+// TestFastPathAllowlistedPaths: the fast path checks path allow-lists once
+// per file rather than per window; a rule's own path allow-list (the .bb
+// files of one default rule) and the global one must still apply.
+func TestFastPathAllowlistedPaths(t *testing.T) {
+	s := defaultScanner(t)
+	fk := newFakes(5)
+	text := "api_key = \"Zx8kQ2mN7pL4vR9sT1wY6\"\nconst gh = \"" + fk.GitHubToken + "\";\nAWS_KEY=" + fk.AWSKey + "\n"
+	for _, p := range []string{"src/app.go", "docs/logo.svg", "gitleaks.toml", "layer/recipe.bb", "x/vendor/modules.txt", "go.sum"} {
+		t.Run(p, func(t *testing.T) {
+			sameAsGitleaks(t, s, p, text)
+		})
+	}
+}
+
 // TestFastPathMatchesGitleaksCorpus runs the differential over the whole
 // BenchmarkScan corpus (-short: a quarter of it).
 func TestFastPathMatchesGitleaksCorpus(t *testing.T) {
