@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zricethezav/gitleaks/v8/detect"
+
+	"github.com/rampart-sec/rampart/internal/finding"
 	"github.com/rampart-sec/rampart/internal/scan"
 )
 
@@ -22,6 +25,10 @@ import (
 //
 //	go test ./internal/scan/secret -run XXX -bench Scan -benchtime 1x -secret-corpus-out /tmp/corpus
 var corpusOut = flag.String("secret-corpus-out", "", "write the BenchmarkScan corpus to this directory")
+
+// wholeFile times gitleaks' detector on whole files instead of the fast
+// path, for the before/after ratio in one run.
+var wholeFile = flag.Bool("secret-whole-file", false, "BenchmarkScan: gitleaks' detector on whole files, not the fast path")
 
 // benchCorpusBytes is the corpus size: big enough that per-file setup and
 // the keyword trie are measured in proportion.
@@ -144,13 +151,24 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 	s := defaultScanner(b)
+	analyze := s.Analyze
+	if *wholeFile {
+		// gitleaks' detector on whole files: the path before the fast one.
+		analyze = func(ctx context.Context, f scan.File) ([]finding.Finding, error) {
+			raw, err := f.Read()
+			if err != nil {
+				return nil, err
+			}
+			return s.convert(s.det.DetectContext(ctx, detect.Fragment{Raw: string(raw), FilePath: f.Path, StartLine: 1}), nil), nil
+		}
+	}
 	b.SetBytes(size)
 	cpu0 := cpuTime(b)
 	b.ResetTimer()
 	for b.Loop() {
 		found := 0
 		for _, f := range sfiles {
-			fs, err := s.Analyze(context.Background(), f)
+			fs, err := analyze(context.Background(), f)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,0 +1,459 @@
+package secret
+
+import (
+	"context"
+	"encoding/base64"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	ahocorasick "github.com/BobuSumisu/aho-corasick"
+	"github.com/zricethezav/gitleaks/v8/config"
+	"github.com/zricethezav/gitleaks/v8/detect"
+	"github.com/zricethezav/gitleaks/v8/report"
+)
+
+// fastPath gives the findings of gitleaks' detector on a whole file while
+// running most rules' regexes only on the lines around their keywords.
+//
+// gitleaks prefilters rules per file: a rule runs over the whole file when
+// one of its keywords occurs anywhere in it. Keywords such as "key", "api",
+// "token" (generic-api-key) and "ey" (jwt) occur in nearly every source file,
+// so their broad regexes scan every byte. Here one Aho-Corasick pass finds
+// where the keywords are, and a rule whose every match contains one of its
+// keywords within a bounded number of lines (ruleshape.go) runs, through a
+// one-rule gitleaks detector, on those lines only. Everything else takes
+// gitleaks' whole-file path unchanged:
+//   - rules without keywords, with required (composite) rules or a path
+//     condition, and rules the analysis cannot bound: one detector over the
+//     whole file;
+//   - files that gitleaks' decoding pass would decode (see mayDecode): the
+//     full detector, because a decoded secret's keyword may exist only
+//     after decoding;
+//   - files whose lowercasing moves byte offsets or whose runes case-fold
+//     to ASCII letters (the Kelvin sign, the long s): the full detector.
+//
+// The differential tests compare this with the full detector.
+type fastPath struct {
+	full *detect.Detector // every rule, decoding on: gitleaks' own path
+	rest *detect.Detector // the rules that always see the whole file; nil if none
+	// rules are the windowed rules; kwRules maps a keyword index of trie
+	// to the rules it triggers.
+	rules   []windowRule
+	trie    *ahocorasick.Trie
+	kwRules [][]int
+	// globalPaths are the global allow-lists whose paths skip a file.
+	globalPaths []*config.Allowlist
+}
+
+type windowRule struct {
+	det   *detect.Detector // this rule alone, no decoding
+	shape ruleShape
+	// noPath: windows are scanned without their file path, and the path
+	// allow-lists (global ones in p.globalPaths, the rule's in paths) are
+	// checked once per file instead of once per window, where gitleaks'
+	// path regex cost a third of the time. Only when no allow-list
+	// combines a path with other conditions (AND): then the path decides
+	// nothing but whether the whole file is skipped.
+	noPath bool
+	paths  []*config.Allowlist
+}
+
+// newFastPath splits cfg's rules. full is the detector for cfg itself.
+func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) *fastPath {
+	p := &fastPath{full: full}
+	restCfg := subConfig(cfg)
+	kwIndex := map[string]int{}
+	var kws []string
+	ids := make([]string, 0, len(cfg.Rules))
+	for id := range cfg.Rules {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r := cfg.Rules[id]
+		lk := lowerAll(r.Keywords)
+		var sh ruleShape
+		if r.Regex != nil && r.Path == nil && len(r.RequiredRules) == 0 && !r.SkipReport {
+			sh = shapeOf(r.Regex.String(), lk)
+		}
+		if !sh.windowed {
+			addRule(&restCfg, r)
+			continue
+		}
+		one := subConfig(cfg)
+		addRule(&one, r)
+		d := detect.NewDetectorContext(ctx, one)
+		d.MaxDecodeDepth = 0
+		ri := len(p.rules)
+		p.rules = append(p.rules, windowRule{det: d, shape: sh, noPath: !hasAnd(cfg.Allowlists) && !hasAnd(r.Allowlists), paths: withPaths(r.Allowlists)})
+		for _, k := range lk {
+			i, ok := kwIndex[k]
+			if !ok {
+				i = len(kws)
+				kwIndex[k] = i
+				kws = append(kws, k)
+				p.kwRules = append(p.kwRules, nil)
+			}
+			if !slices.Contains(p.kwRules[i], ri) {
+				p.kwRules[i] = append(p.kwRules[i], ri)
+			}
+		}
+	}
+	if len(restCfg.Rules) > 0 {
+		p.rest = detect.NewDetectorContext(ctx, restCfg)
+		p.rest.MaxDecodeDepth = 0
+	}
+	p.trie = ahocorasick.NewTrieBuilder().AddStrings(kws).Build()
+	p.globalPaths = withPaths(cfg.Allowlists)
+	return p
+}
+
+func hasAnd(als []*config.Allowlist) bool {
+	for _, a := range als {
+		if a.MatchCondition == config.AllowlistMatchAnd {
+			return true
+		}
+	}
+	return false
+}
+
+func withPaths(als []*config.Allowlist) []*config.Allowlist {
+	var out []*config.Allowlist
+	for _, a := range als {
+		if len(a.Paths) > 0 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func pathAllowed(als []*config.Allowlist, path string) bool {
+	for _, a := range als {
+		if a.PathAllowed(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// subConfig is cfg without rules: the global allowlists stay.
+func subConfig(cfg config.Config) config.Config {
+	return config.Config{
+		Title:       cfg.Title,
+		Path:        cfg.Path,
+		Description: cfg.Description,
+		Rules:       map[string]config.Rule{},
+		Keywords:    map[string]struct{}{},
+		Allowlists:  cfg.Allowlists,
+	}
+}
+
+func addRule(cfg *config.Config, r config.Rule) {
+	cfg.Rules[r.RuleID] = r
+	cfg.OrderedRules = append(cfg.OrderedRules, r.RuleID)
+	for _, k := range r.Keywords {
+		cfg.Keywords[strings.ToLower(k)] = struct{}{}
+	}
+}
+
+func lowerAll(ss []string) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if l := strings.ToLower(s); l != "" && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// detect returns the findings of p.full.DetectContext on the whole of raw.
+func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Finding {
+	whole := detect.Fragment{Raw: raw, FilePath: path, StartLine: 1}
+	if mayDecode(raw) {
+		return p.full.DetectContext(ctx, whole)
+	}
+	lower, ok := lowerAligned(raw)
+	if !ok {
+		return p.full.DetectContext(ctx, whole)
+	}
+	var out []report.Finding
+	if p.rest != nil {
+		out = p.rest.DetectContext(ctx, whole)
+	}
+	if len(p.rules) == 0 {
+		return out
+	}
+	lines := lineStarts(raw)
+	// hitLines[r] lists, in file order, the lines holding r's keywords.
+	hitLines := make([][]int, len(p.rules))
+	p.trie.Walk([]byte(lower), func(end, n, pattern int64) bool {
+		ln := lineOf(lines, int(end-n+1))
+		for _, ri := range p.kwRules[pattern] {
+			if h := hitLines[ri]; len(h) == 0 || h[len(h)-1] != ln {
+				hitLines[ri] = append(h, ln)
+			}
+		}
+		return true
+	})
+	globalSkip := -1 // unknown
+	for ri, hl := range hitLines {
+		if len(hl) == 0 {
+			continue
+		}
+		r := &p.rules[ri]
+		fpath := path
+		if r.noPath {
+			if globalSkip < 0 {
+				globalSkip = 0
+				if pathAllowed(p.globalPaths, path) {
+					globalSkip = 1
+				}
+			}
+			if globalSkip == 1 || pathAllowed(r.paths, path) {
+				continue
+			}
+			fpath = ""
+		}
+		// Keywords overlap (key, api-key), so lines come out of order.
+		slices.Sort(hl)
+		for _, w := range windows(hl, r.shape, lines, raw) {
+			if ctx.Err() != nil {
+				return out
+			}
+			start := lines[w[0]]
+			end := len(raw)
+			if w[1]+1 < len(lines) {
+				end = lines[w[1]+1]
+			}
+			first := w[0] + 1
+			if start > 0 {
+				// Start at the '\n' before the window: gitleaks counts
+				// columns from it and puts it at the start of a finding's
+				// Line (which allowlists may read), except on a fragment's
+				// first line. No match can include it (see windows).
+				start--
+				first--
+			}
+			fs := r.det.DetectContext(ctx, detect.Fragment{Raw: raw[start:end], FilePath: fpath, StartLine: first})
+			for i := range fs {
+				fs[i].File = path
+			}
+			out = append(out, fs...)
+		}
+	}
+	return preferSpecific(out)
+}
+
+// windows turns sorted hit lines into merged [first, last] line ranges that
+// hold every match containing a hit (see ruleShape); a window ends with
+// its last line's '\n'. After the hit's line, a match reaches line h+j
+// only through the '\n' ending line h+j-1, and for j >= 2 only by running
+// through all of line h+j-1, which must then be short enough. When that
+// '\n' can only be the match's closing byte, the match does not reach into
+// line h+j at all and nothing is matched after it, so the window stops
+// before h+j; otherwise h+j is included, so that no assertion ($, \b) of a
+// match is evaluated at the window's end, where the text differs from the
+// file. Before the hit the window covers the newlines the rule allows, and
+// one line more when the rule uses \A (true at a window's start, false at a
+// line start).
+func windows(hits []int, sh ruleShape, lines []int, raw string) [][2]int {
+	nLines, size := len(lines), len(raw)
+	unterminated := size > 0 && raw[size-1] != '\n'
+	lineLen := func(i int) int {
+		if i+1 < nLines {
+			return lines[i+1] - 1 - lines[i]
+		}
+		return size - lines[i]
+	}
+	var out [][2]int
+	for _, h := range hits {
+		a, b := 0, h
+		if sh.before != unbounded {
+			a = h - sh.before
+			if sh.beginText {
+				a--
+			}
+			a = max(0, a)
+		}
+		limit := sh.after
+		if sh.closing {
+			limit = sh.afterOpen
+		}
+		for j := 1; (limit == unbounded || j <= limit) && h+j < nLines; j++ {
+			if j >= 2 && lineLen(h+j-1) > sh.line {
+				break
+			}
+			b = h + j
+		}
+		if b == nLines-1 && unterminated {
+			// gitleaks' Line for a match on a last line without '\n' runs
+			// from the fragment's start (detect.location leaves
+			// startLineIndex at 0), and gitleaks:allow and allowlists
+			// read it: such a window must start with the file.
+			out = append(out[:0], [2]int{0, b})
+			continue
+		}
+		if n := len(out); n > 0 && a <= out[n-1][1]+1 {
+			out[n-1][1] = max(out[n-1][1], b)
+			continue
+		}
+		out = append(out, [2]int{a, b})
+	}
+	return out
+}
+
+// lineStarts lists the byte offset at which each line starts.
+func lineStarts(s string) []int {
+	starts := make([]int, 1, len(s)/32+1)
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return starts
+		}
+		i += j + 1
+		starts = append(starts, i)
+	}
+}
+
+func lineOf(starts []int, off int) int {
+	return sort.SearchInts(starts, off+1) - 1
+}
+
+// preferSpecific drops a generic rule's finding when a specific rule found
+// a secret containing it on the same line. gitleaks does this in its
+// unexported detect.filter after running all rules on a fragment; the fast
+// path runs rules on different fragments, so it repeats the step here over
+// all of a file's findings.
+func preferSpecific(fs []report.Finding) []report.Finding {
+	out := fs[:0:0]
+	for _, f := range fs {
+		drop := false
+		if strings.Contains(strings.ToLower(f.RuleID), "generic") {
+			for _, g := range fs {
+				if f.StartLine == g.StartLine && f.Commit == g.Commit && f.RuleID != g.RuleID &&
+					strings.Contains(g.Secret, f.Secret) && !strings.Contains(strings.ToLower(g.RuleID), "generic") {
+					drop = true
+					break
+				}
+			}
+		}
+		if !drop {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lowerAligned lowercases s as gitleaks' prefilter does (strings.ToLower),
+// and reports false when that would move byte offsets or when s holds a
+// rune that a case-insensitive regex matches as an ASCII letter but that
+// does not lowercase to one (the long s): keyword hits would then not line
+// up with regex matches.
+func lowerAligned(s string) (string, bool) {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		for _, r := range s {
+			l := unicode.ToLower(r)
+			if utf8.RuneLen(l) != utf8.RuneLen(r) || r >= utf8.RuneSelf && asciiFold(r) != r {
+				return "", false
+			}
+		}
+	}
+	return strings.ToLower(s), true
+}
+
+// mayDecode reports whether gitleaks' decoding pass could decode anything
+// in s. It is a cheap superset of the matches of gitleaks' encoding
+// patterns (codec/encodings.go: percent %XX, unicode U+XXXX and \uXXXX, hex
+// runs of 32+, base64 runs of 16+ [\w/+-] that decode to printable ASCII);
+// when it is false, gitleaks' decoding loop stops after finding nothing,
+// so its result is that of the undecoded pass alone.
+func mayDecode(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%':
+			if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+				return true
+			}
+		case c == '\\':
+			if i+1 < len(s) && (s[i+1] == 'u' || s[i+1] == 'U') {
+				return true
+			}
+		case c == 'U' && i+1 < len(s) && s[i+1] == '+':
+			return true
+		case isB64(c):
+			j := i
+			for j < len(s) && isB64(s[j]) {
+				j++
+			}
+			if j-i >= 16 && b64Candidate(s, i, j) {
+				return true
+			}
+			i = j - 1
+		}
+	}
+	return false
+}
+
+// b64Candidate checks one maximal run s[i:j] of [\w/+-].
+func b64Candidate(s string, i, j int) bool {
+	run, hex := 0, 0
+	likely := false
+	for k := i; k < j; k++ {
+		c := s[k]
+		if isHex(c) {
+			run++
+			hex = max(hex, run)
+		} else {
+			run = 0
+		}
+		if c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_' {
+			likely = true
+		}
+	}
+	if hex >= 32 {
+		return true
+	}
+	if !likely {
+		return false
+	}
+	// gitleaks' base64 pattern also takes up to two '=' after the run.
+	e := j
+	for e < len(s) && e < j+2 && s[e] == '=' {
+		e++
+	}
+	v := s[i:e]
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(v); err == nil && printable(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// printable is gitleaks' test for decoded text: bytes 0x09 to 0x7e.
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x09 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func isB64(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '/' || c == '+' || c == '-'
+}
