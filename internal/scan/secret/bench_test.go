@@ -2,6 +2,8 @@
 
 package secret
 
+//lint:file-ignore SA1019 detect.Fragment is gitleaks v8's detector API; sources.Fragment replaces it only in v9.
+
 import (
 	"context"
 	"flag"

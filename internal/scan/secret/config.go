@@ -1,5 +1,7 @@
 package secret
 
+//lint:file-ignore SA1019 gitleaks v8 keeps ViperConfig.AllowList for configs in the older [allowlist] form, which users' configs still use.
+
 import (
 	"bytes"
 	"errors"
