@@ -54,8 +54,11 @@ func TestRxFilterLiterals(t *testing.T) {
 		{`union\s+select`, []string{"select"}},
 		{`(?i)<script`, []string{"<script"}},
 		{`(?:foo|bar)baz`, []string{"barbaz", "foobaz"}},
-		{`(?:foo|ba)\d+x`, nil}, // "ba" too short: no filter
-		{`ab?c`, nil},
+		{`(?:foo|ba)\d+x`, []string{"ba", "foo"}},
+		{`(?:foo|b)\d+x`, nil}, // "b" too short: no filter
+		{`ab?c`, []string{"abc", "ac"}},
+		{`a[bc]?d`, []string{"abd", "acd", "ad"}},
+		{`a.?d`, nil},
 		{`a.*bcd`, []string{"bcd"}},
 		{`(?:abc)+`, []string{"abc"}},
 		{`(?:abc)*`, nil},
