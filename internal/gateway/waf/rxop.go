@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/corazawaf/coraza/v3/experimental/plugins"
@@ -28,7 +29,13 @@ var _ plugintypes.Operator = (*rxOperator)(nil)
 // registerRx replaces Coraza's "rx" operator with rxOperator, process wide.
 // Coraza's rule parser resolves every @rx, and every rule without an
 // explicit operator, through this registry when the rules are compiled.
-var registerRx = sync.OnceFunc(func() { plugins.RegisterOperator("rx", newRxOperator) })
+var registerRx = sync.OnceFunc(func() {
+	plugins.RegisterOperator("rx", newRxOperator)
+	rxRegistered.Store(true)
+})
+
+// rxRegistered tells benchmarks whether Coraza's own rx is still in place.
+var rxRegistered atomic.Bool
 
 // rxFlags is what Coraza v3.8.1 prepends to every @rx pattern by default
 // (build tag coraza.rule.no_regex_multiline unset): dotall as in
