@@ -20,8 +20,9 @@ import (
 // anchored prefixes, and Coraza's SecRxPreFilter is unsound on the CRS (it
 // lost two detections). Matching the literals is left to Aho-Corasick.
 type rxFilter struct {
-	lits []string // ASCII-lowercased; compared ASCII-case-insensitively
-	ac   ahocorasick.AhoCorasick
+	lits   []string // ASCII-lowercased; compared ASCII-case-insensitively
+	minLen int      // shortest literal: shorter values cannot contain one
+	ac     ahocorasick.AhoCorasick
 	// foldKS is set when a case-folded k or s is part of a literal: Go's
 	// (?i) also matches them as U+212A (Kelvin sign) and U+017F (long s),
 	// which ASCII case folding does not cover, so such values bypass the
@@ -60,12 +61,15 @@ func newRxFilter(re *syntax.Regexp) *rxFilter {
 		}
 	}
 	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true, MatchKind: ahocorasick.StandardMatch})
-	return &rxFilter{lits: lits, ac: b.Build(lits), foldKS: st.foldKS}
+	return &rxFilter{lits: lits, minLen: minLen(lits), ac: b.Build(lits), foldKS: st.foldKS}
 }
 
 // mayMatch reports whether value contains one of the literals (or could
 // match through a Unicode case fold the literals do not cover).
 func (f *rxFilter) mayMatch(value string) bool {
+	if len(value) < f.minLen {
+		return false // also spares the automaton's per-search allocations
+	}
 	if f.foldKS && (strings.Contains(value, "\u212a") || strings.Contains(value, "\u017f")) {
 		return true
 	}
