@@ -75,8 +75,64 @@ func (f *rxFilter) mayMatch(value string) bool {
 	}
 	// IterByte only reads the haystack; viewing the string's bytes avoids
 	// copying every inspected value.
+	if len(f.lits) == 1 {
+		return containsFoldASCII(value, f.lits[0])
+	}
 	b := unsafe.Slice(unsafe.StringData(value), len(value))
 	return f.ac.IterByte(b).Next() != nil
+}
+
+// containsFoldASCII reports whether s contains lit (ASCII-lowercased),
+// ignoring ASCII case. Hand-written for the single-literal filters (a third
+// of them): the automaton allocates its iterator on every search, and
+// strings has no ASCII-case-insensitive Contains without lowercasing a copy.
+func containsFoldASCII(s, lit string) bool {
+	lo, up := lit[0], lit[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	// Next positions of the first byte in either case; -1 once exhausted.
+	nextLo, nextUp := indexByteFrom(s, 0, lo), indexByteFrom(s, 0, up)
+	for {
+		i := nextLo
+		if i < 0 || nextUp >= 0 && nextUp < i {
+			i = nextUp
+		}
+		if i < 0 || len(s)-i < len(lit) {
+			return false
+		}
+		if equalFoldASCII(s[i:i+len(lit)], lit) {
+			return true
+		}
+		if nextLo == i {
+			nextLo = indexByteFrom(s, i+1, lo)
+		}
+		if nextUp == i {
+			nextUp = indexByteFrom(s, i+1, up)
+		}
+	}
+}
+
+func indexByteFrom(s string, from int, c byte) int {
+	if j := strings.IndexByte(s[from:], c); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// equalFoldASCII compares a with the ASCII-lowercased lit, folding only
+// ASCII letters in a.
+func equalFoldASCII(a, lit string) bool {
+	for k := 0; k < len(lit); k++ {
+		c := a[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lit[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // litInfo describes what one subexpression matches.

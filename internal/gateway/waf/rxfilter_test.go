@@ -324,3 +324,51 @@ func FuzzPrefilter(f *testing.F) {
 		}
 	})
 }
+
+func TestContainsFoldASCII(t *testing.T) {
+	tests := []struct {
+		s, lit string
+		want   bool
+	}{
+		{"xxUNION yy", "union", true},
+		{"uniounion", "union", true},
+		{"unio", "union", false},
+		{"", "ab", false},
+		{"aB", "ab", true},
+		{"aAAb", "aab", true},
+		{"AaA", "aab", false},
+		{"ba", "ab", false},
+		{"a\u212a", "ak", false}, // Kelvin is handled by foldKS, not here
+		{"x/ETC/passwd", "/etc/passwd", true},
+		{"\xc3\xa9t\xc3\xa9", "\u00e9t\u00e9", true},
+		{"\xc3\x89T\xc3\x89", "\u00e9t\u00e9", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.s+"/"+tt.lit, func(t *testing.T) {
+			if got := containsFoldASCII(tt.s, tt.lit); got != tt.want {
+				t.Errorf("containsFoldASCII(%q, %q) = %v, want %v", tt.s, tt.lit, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzContainsFoldASCII compares the hand-written search with lowering a copy.
+func FuzzContainsFoldASCII(f *testing.F) {
+	f.Add("xxUNION yy", "union")
+	f.Add("\xc3\xa9t\xc3\xa9", "\u00e9t")
+	f.Fuzz(func(t *testing.T, s, lit string) {
+		lit = asciiLower(lit)
+		if lit == "" {
+			return
+		}
+		lower := []byte(s)
+		for i, c := range lower {
+			if 'A' <= c && c <= 'Z' {
+				lower[i] = c + 'a' - 'A'
+			}
+		}
+		if got, want := containsFoldASCII(s, lit), strings.Contains(string(lower), lit); got != want {
+			t.Fatalf("containsFoldASCII(%q, %q) = %v, want %v", s, lit, got, want)
+		}
+	})
+}
