@@ -372,3 +372,55 @@ func FuzzContainsFoldASCII(f *testing.F) {
 		}
 	})
 }
+
+// captureTx records captures; the embedded nil interface panics on any
+// other use, which Evaluate must not make.
+type captureTx struct {
+	plugintypes.TransactionState
+	capturing bool
+	got       map[int]string
+}
+
+func (c *captureTx) Capturing() bool { return c.capturing }
+
+func (c *captureTx) CaptureField(i int, v string) { c.got[i] = v }
+
+func TestRxOperatorEvaluate(t *testing.T) {
+	tests := []struct {
+		name, pattern, value string
+		capturing            bool
+		want                 bool
+		wantCaps             map[int]string
+	}{
+		{"captures with a skipped group", `(abc)(x)?(def)`, "..abcdef", true, true,
+			map[int]string{0: "abcdef", 1: "abc", 2: "", 3: "def"}},
+		{"groups past 8 are not captured", `(ab)(c)(d)(e)(f)(g)(h)(i)(j)(k)`, "abcdefghijk", true, true,
+			map[int]string{0: "abcdefghijk", 1: "ab", 2: "c", 3: "d", 4: "e", 5: "f", 6: "g", 7: "h", 8: "i"}},
+		{"filtered out", `(abc)(def)`, "xyz", true, false, map[int]string{}},
+		{"dotall and multiline", `^b.c$`, "a\nb\nc\nd", false, true, map[int]string{}},
+		{"no capture without the capture action", `(abc)`, "abc", false, true, map[int]string{}},
+		{"byte matcher", `\xff\xfeab`, "x\xff\xfeab", true, true, map[int]string{0: "\xff\xfeab"}},
+		{"byte matcher miss", `\xff\xfeab`, "\xfe\xffab", false, false, map[int]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			op, err := newRxOperator(plugintypes.OperatorOptions{Arguments: tt.pattern})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx := &captureTx{capturing: tt.capturing, got: map[int]string{}}
+			if got := op.Evaluate(tx, tt.value); got != tt.want {
+				t.Errorf("Evaluate(%q) = %v, want %v", tt.value, got, tt.want)
+			}
+			if diff := cmp.Diff(tx.got, tt.wantCaps); diff != "" {
+				t.Errorf("captures (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRxOperatorBadPattern(t *testing.T) {
+	if _, err := newRxOperator(plugintypes.OperatorOptions{Arguments: `(unclosed`}); err == nil || !strings.Contains(err.Error(), "(unclosed") {
+		t.Errorf("error %v does not name the pattern", err)
+	}
+}
