@@ -91,6 +91,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*WAF, error) {
 	if cfg.Mode == ModeOff {
 		return w, nil
 	}
+	// Before any rules compile: Coraza resolves operators at parse time.
+	registerRx()
 	eng, err := acquireEngine(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new waf: %w", err)

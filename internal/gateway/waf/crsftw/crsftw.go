@@ -302,6 +302,9 @@ type Case struct {
 	newer bool
 }
 
+// Stages are the case's requests and expectations.
+func (c Case) Stages() []Stage { return c.stages }
+
 // ID is the case's "RULE-TEST" id, e.g. "942100-3".
 func (c Case) ID() string { return fmt.Sprintf("%d-%d", c.ruleID, c.testID) }
 
