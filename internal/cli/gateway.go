@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -100,6 +101,7 @@ func runGateway(ctx context.Context, e *env, path string, watch bool) error {
 	if err != nil {
 		return usageError(err)
 	}
+	applyMemoryPolicy(cfg.MemoryLimitBytes, e.log)
 	m := metrics.New()
 	opts := gateway.Options{Logger: e.log, Metrics: m}
 	if cfg.Events.File != "" {
@@ -141,6 +143,21 @@ func runGateway(ctx context.Context, e *env, path string, watch bool) error {
 		return failedError(err)
 	}
 	return nil
+}
+
+// applyMemoryPolicy undoes main's GOGC=400, which suits short scans but
+// lets a long-running gateway's heap grow to five times its live size (over
+// 300 MB with the CRS), and sets the soft memory limit from memory_limit.
+// GOGC and GOMEMLIMIT in the environment still win, as the runtime documents.
+func applyMemoryPolicy(limit int64, log *slog.Logger) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	// SetMemoryLimit with a negative value only reads the limit.
+	log.Debug("memory policy", "gogc_env", os.Getenv("GOGC"), "memory_limit", debug.SetMemoryLimit(-1))
 }
 
 func newGatewayValidateCmd(e *env) *cobra.Command {
