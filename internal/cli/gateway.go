@@ -21,6 +21,7 @@ import (
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 	"github.com/rampart-sec/rampart/internal/gateway/echo"
 	"github.com/rampart-sec/rampart/internal/gateway/events"
+	"github.com/rampart-sec/rampart/internal/gateway/logbuf"
 	"github.com/rampart-sec/rampart/internal/gateway/metrics"
 )
 
@@ -34,12 +35,14 @@ upstreams and certificates without dropping requests; a bad configuration
 is logged and the running one kept. Listener changes need a restart.
 SIGINT/SIGTERM drain in-flight requests and exit.
 
-Logs are JSON lines on stderr (one per request at --log-level info).
+Logs are JSON lines on stderr (one per request at --log-level info),
+written in batches: every second, per 64 KiB and on exit.
 Exit codes: 0 stopped cleanly, 2 configuration error, 3 the gateway failed.`
 
 func newGatewayCmd(e *env) *cobra.Command {
 	var cfgPath string
 	var watch bool
+	var logLevel slog.Level
 	cmd := &cobra.Command{
 		Use:   "gateway -c FILE",
 		Short: "Run the edge gateway (reverse proxy with WAF, rate limits and TLS fingerprints)",
@@ -60,6 +63,7 @@ func newGatewayCmd(e *env) *cobra.Command {
 					return usageError(fmt.Errorf("--log-level: %w", err))
 				}
 			}
+			logLevel = level
 			e.log = slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 			return nil
 		},
@@ -67,6 +71,11 @@ func newGatewayCmd(e *env) *cobra.Command {
 			if cfgPath == "" {
 				return usageError(errors.New("gateway: -c FILE is required"))
 			}
+			// The running gateway logs a line per request: buffered, and
+			// flushed every second and on exit.
+			lb := logbuf.New(e.stderr, 64<<10, time.Second)
+			defer lb.Close()
+			e.log = slog.New(slog.NewJSONHandler(lb, &slog.HandlerOptions{Level: logLevel}))
 			return runGateway(cmd.Context(), e, cfgPath, watch)
 		},
 	}
