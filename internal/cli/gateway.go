@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"strings"
 	"syscall"
 	"time"
@@ -127,6 +130,7 @@ func runGateway(ctx context.Context, e *env, path string, watch bool) error {
 	if err != nil {
 		return usageError(err)
 	}
+	warnNearMemoryLimit(e.log)
 	if err := srv.Listen(); err != nil {
 		return failedError(err)
 	}
@@ -167,6 +171,30 @@ func applyMemoryPolicy(limit int64, log *slog.Logger) {
 	}
 	// SetMemoryLimit with a negative value only reads the limit.
 	log.Debug("memory policy", "gogc_env", os.Getenv("GOGC"), "memory_limit", debug.SetMemoryLimit(-1))
+}
+
+// warnNearMemoryLimit says so when the loaded configuration's live heap
+// (WAF rules mostly: 26 MB for the CRS, and each distinct WAF setting
+// compiles its own copy) is over half the soft limit. Traffic adds about
+// as much again (55 MB in use with the CRS under load), so the collector
+// would run nearly continuously, up to the runtime's cap of half the CPU.
+func warnNearMemoryLimit(log *slog.Logger) {
+	limit := debug.SetMemoryLimit(-1)
+	if limit == math.MaxInt64 {
+		return
+	}
+	runtime.GC() // once at start, so the live heap is measured, not garbage
+	sample := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(sample)
+	if sample[0].Value.Kind() != rtmetrics.KindUint64 {
+		return
+	}
+	live := sample[0].Value.Uint64()
+	log.Debug("live heap after loading the configuration", "live_heap_bytes", live, "memory_limit_bytes", limit)
+	if live > uint64(limit)/2 {
+		log.Warn("live heap is close to the memory limit: raise memory_limit (or GOMEMLIMIT) to avoid constant garbage collection",
+			"live_heap_bytes", live, "memory_limit_bytes", limit)
+	}
 }
 
 func newGatewayValidateCmd(e *env) *cobra.Command {
