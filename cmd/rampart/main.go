@@ -14,7 +14,9 @@ import (
 func main() {
 	// Policy evaluation allocates many short-lived values while the live
 	// heap stays small; collecting a quarter as often saves about 15% of the
-	// CPU of a scan (docs/benchmarks.md). GOGC still overrides this.
+	// CPU of a scan (docs/benchmarks.md). GOGC still overrides this. The
+	// long-running gateway sets its own policy (GOGC 100 and a soft memory
+	// limit, internal/cli/gateway.go).
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +24,7 @@ import (
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 	"github.com/rampart-sec/rampart/internal/gateway/echo"
 	"github.com/rampart-sec/rampart/internal/gateway/events"
+	"github.com/rampart-sec/rampart/internal/gateway/logbuf"
 	"github.com/rampart-sec/rampart/internal/gateway/metrics"
 )
 
@@ -33,12 +38,14 @@ upstreams and certificates without dropping requests; a bad configuration
 is logged and the running one kept. Listener changes need a restart.
 SIGINT/SIGTERM drain in-flight requests and exit.
 
-Logs are JSON lines on stderr (one per request at --log-level info).
+Logs are JSON lines on stderr (one per request at --log-level info),
+written in batches: every second, per 64 KiB and on exit.
 Exit codes: 0 stopped cleanly, 2 configuration error, 3 the gateway failed.`
 
 func newGatewayCmd(e *env) *cobra.Command {
 	var cfgPath string
 	var watch bool
+	var logLevel slog.Level
 	cmd := &cobra.Command{
 		Use:   "gateway -c FILE",
 		Short: "Run the edge gateway (reverse proxy with WAF, rate limits and TLS fingerprints)",
@@ -59,6 +66,7 @@ func newGatewayCmd(e *env) *cobra.Command {
 					return usageError(fmt.Errorf("--log-level: %w", err))
 				}
 			}
+			logLevel = level
 			e.log = slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 			return nil
 		},
@@ -66,6 +74,11 @@ func newGatewayCmd(e *env) *cobra.Command {
 			if cfgPath == "" {
 				return usageError(errors.New("gateway: -c FILE is required"))
 			}
+			// The running gateway logs a line per request: buffered, and
+			// flushed every second and on exit.
+			lb := logbuf.New(e.stderr, 64<<10, time.Second)
+			defer lb.Close()
+			e.log = slog.New(slog.NewJSONHandler(lb, &slog.HandlerOptions{Level: logLevel}))
 			return runGateway(cmd.Context(), e, cfgPath, watch)
 		},
 	}
@@ -100,6 +113,7 @@ func runGateway(ctx context.Context, e *env, path string, watch bool) error {
 	if err != nil {
 		return usageError(err)
 	}
+	applyMemoryPolicy(cfg.MemoryLimitBytes, e.log)
 	m := metrics.New()
 	opts := gateway.Options{Logger: e.log, Metrics: m}
 	if cfg.Events.File != "" {
@@ -116,6 +130,7 @@ func runGateway(ctx context.Context, e *env, path string, watch bool) error {
 	if err != nil {
 		return usageError(err)
 	}
+	warnNearMemoryLimit(e.log)
 	if err := srv.Listen(); err != nil {
 		return failedError(err)
 	}
@@ -141,6 +156,45 @@ func runGateway(ctx context.Context, e *env, path string, watch bool) error {
 		return failedError(err)
 	}
 	return nil
+}
+
+// applyMemoryPolicy undoes main's GOGC=400, which suits short scans but
+// lets a long-running gateway's heap grow to five times its live size (over
+// 300 MB with the CRS), and sets the soft memory limit from memory_limit.
+// GOGC and GOMEMLIMIT in the environment still win, as the runtime documents.
+func applyMemoryPolicy(limit int64, log *slog.Logger) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	// SetMemoryLimit with a negative value only reads the limit.
+	log.Debug("memory policy", "gogc_env", os.Getenv("GOGC"), "memory_limit", debug.SetMemoryLimit(-1))
+}
+
+// warnNearMemoryLimit says so when the loaded configuration's live heap
+// (WAF rules mostly: 26 MB for the CRS, and each distinct WAF setting
+// compiles its own copy) is over half the soft limit. Traffic adds about
+// as much again (55 MB in use with the CRS under load), so the collector
+// would run nearly continuously, up to the runtime's cap of half the CPU.
+func warnNearMemoryLimit(log *slog.Logger) {
+	limit := debug.SetMemoryLimit(-1)
+	if limit == math.MaxInt64 {
+		return
+	}
+	runtime.GC() // once at start, so the live heap is measured, not garbage
+	sample := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(sample)
+	if sample[0].Value.Kind() != rtmetrics.KindUint64 {
+		return
+	}
+	live := sample[0].Value.Uint64()
+	log.Debug("live heap after loading the configuration", "live_heap_bytes", live, "memory_limit_bytes", limit)
+	if live > uint64(limit)/2 {
+		log.Warn("live heap is close to the memory limit: raise memory_limit (or GOMEMLIMIT) to avoid constant garbage collection",
+			"live_heap_bytes", live, "memory_limit_bytes", limit)
+	}
 }
 
 func newGatewayValidateCmd(e *env) *cobra.Command {

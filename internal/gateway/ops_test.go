@@ -182,3 +182,64 @@ func TestListenerChangeNeedsRestart(t *testing.T) {
 		t.Errorf("same listeners: %v", err)
 	}
 }
+
+// TestAdminPprof checks that the profiler is served only when asked for,
+// and that a reload cannot switch it (admin changes need a restart).
+func TestAdminPprof(t *testing.T) {
+	up := echoUpstream(t)
+	tests := []struct {
+		name  string
+		pprof bool
+		want  int
+	}{
+		{"off by default", false, http.StatusNotFound},
+		{"on", true, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
+admin: {address: "localhost:0", pprof: %t}
+routes:
+  - name: app
+    upstream: {targets: [%q]}
+`, tt.pprof, up.URL)
+			g := startGateway(t, src, nil)
+			for _, path := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=1"} {
+				resp, err := http.Get("http://" + g.AdminAddr() + path)
+				if err != nil {
+					t.Fatalf("GET %s: %v", path, err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if got := resp.StatusCode; got != tt.want {
+					t.Errorf("GET %s = %d, want %d", path, got, tt.want)
+				}
+			}
+			flipped := strings.Replace(src, fmt.Sprintf("pprof: %t", tt.pprof), fmt.Sprintf("pprof: %t", !tt.pprof), 1)
+			cfg, err := config.Parse("gateway.yaml", g.dir, []byte(flipped))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if err := g.Reload(cfg); err == nil || !strings.Contains(err.Error(), "admin") {
+				t.Errorf("Reload with admin.pprof flipped: err = %v, want a restart-needed error about admin", err)
+			}
+		})
+	}
+}
+
+func TestMemoryLimitChangeNeedsRestart(t *testing.T) {
+	up := echoUpstream(t)
+	src := fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
+routes:
+  - name: app
+    upstream: {targets: [%q]}
+`, up.URL)
+	g := startGateway(t, src, nil)
+	cfg, err := config.Parse("gateway.yaml", g.dir, []byte(src+"memory_limit: 512Mi\n"))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if err := g.Reload(cfg); err == nil || !strings.Contains(err.Error(), "memory_limit") {
+		t.Errorf("Reload with memory_limit changed: err = %v, want a restart-needed error", err)
+	}
+}

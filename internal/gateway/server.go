@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -46,7 +47,8 @@ type Server struct {
 
 	listen  []config.Listener
 	limits  config.Limits
-	admin   string
+	admin   config.Admin
+	memLim  string
 	lns     []net.Listener
 	servers []*http.Server
 	adminLn net.Listener
@@ -63,7 +65,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		o.Metrics = metrics.New()
 	}
 	s := &Server{log: o.Logger, m: o.Metrics, events: o.Events, ids: newRequestIDs(), ctx: ctx,
-		listen: cfg.Listen, limits: cfg.Limits, admin: cfg.Admin.Address}
+		listen: cfg.Listen, limits: cfg.Limits, admin: cfg.Admin, memLim: cfg.MemoryLimit}
 	lim, err := newLimiter(cfg, s.log, s.m)
 	if err != nil {
 		return nil, err
@@ -91,9 +93,13 @@ func (s *Server) Reload(cfg *config.Config) error {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return err
 	}
-	if cfg.Admin.Address != s.admin {
+	if cfg.Admin != s.admin {
 		s.m.Reloads.WithLabelValues("error").Inc()
-		return errors.New("admin.address changed: restart the gateway to apply it")
+		return errors.New("admin changed: restart the gateway to apply it")
+	}
+	if cfg.MemoryLimit != s.memLim {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return errors.New("memory_limit changed: restart the gateway to apply it")
 	}
 	if cfg.Limits != s.limits {
 		s.m.Reloads.WithLabelValues("error").Inc()
@@ -150,11 +156,11 @@ func (s *Server) Listen() error {
 		s.lns = append(s.lns, ln)
 		s.servers = append(s.servers, s.httpServer(i, lc))
 	}
-	if s.admin != "" {
-		ln, err := net.Listen("tcp", s.admin)
+	if s.admin.Address != "" {
+		ln, err := net.Listen("tcp", s.admin.Address)
 		if err != nil {
 			s.closeListeners()
-			return fmt.Errorf("listen admin %s: %w", s.admin, err)
+			return fmt.Errorf("listen admin %s: %w", s.admin.Address, err)
 		}
 		s.adminLn = ln
 		s.adminSv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
@@ -288,5 +294,14 @@ func (s *Server) adminHandler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	if s.admin.Pprof {
+		// Registered by hand on this mux: the package's init also puts them
+		// on http.DefaultServeMux, which the gateway never serves.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }

@@ -32,6 +32,12 @@ type Config struct {
 	OnBackendError string  `yaml:"on_backend_error"`
 	Events         Events  `yaml:"events"`
 	Routes         []Route `yaml:"routes"`
+	// MemoryLimit is the Go runtime's soft memory limit for the gateway
+	// process, a Kubernetes quantity such as "256Mi"; "0" turns it off.
+	// GOMEMLIMIT in the environment overrides it.
+	MemoryLimit string `yaml:"memory_limit"`
+	// MemoryLimitBytes is MemoryLimit parsed by validation (0: no limit).
+	MemoryLimitBytes int64 `yaml:"-"`
 
 	// Dir is the directory of the config file; relative paths resolve
 	// against it. Set by Load.
@@ -73,6 +79,9 @@ type ClientAuth struct {
 // Admin is the listener for /metrics, /healthz and /readyz.
 type Admin struct {
 	Address string `yaml:"address"`
+	// Pprof serves net/http/pprof under /debug/pprof/ on the admin listener
+	// (profiles expose internals and cost CPU: off unless asked for).
+	Pprof bool `yaml:"pprof"`
 }
 
 // FingerprintHeader names the headers the TLS fingerprints are sent upstream in.

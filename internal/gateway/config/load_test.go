@@ -34,6 +34,36 @@ func TestLoadExample(t *testing.T) {
 	}
 }
 
+func TestMemoryLimit(t *testing.T) {
+	base := `listen:
+  - address: "127.0.0.1:8080"
+routes:
+  - name: app
+    upstream: { targets: ["http://127.0.0.1:9000"] }
+`
+	tests := []struct {
+		name, line string
+		want       int64
+	}{
+		{"default", "", DefaultMemoryLimit},
+		{"binary suffix", "memory_limit: 256Mi\n", 256 << 20},
+		{"decimal suffix", "memory_limit: 1G\n", 1e9},
+		{"plain bytes", "memory_limit: 104857600\n", 100 << 20},
+		{"off", "memory_limit: \"0\"\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("gw.yaml", t.TempDir(), []byte(base+tt.line))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got := cfg.MemoryLimitBytes; got != tt.want {
+				t.Errorf("MemoryLimitBytes = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestErrors checks the messages users see for bad configs against
 // testdata/errors.golden: every case must fail with file:line messages.
 func TestErrors(t *testing.T) {
@@ -63,6 +93,9 @@ routes:
 		{"bad host", strings.Replace(base, "    upstream:", "    match: { host: \"a.*.com\" }\n    upstream:", 1)},
 		{"client auth mode", strings.Replace(base, `"127.0.0.1:8080"`, `"127.0.0.1:8443"`+"\n    tls: { cert_file: ok.crt, key_file: ok.key, client_auth: { ca_file: ok.crt, mode: sometimes } }", 1)},
 		{"redis url", base + "rate_limit_backend: { redis: { url: \"http://u:secret@h:1\" } }\n"},
+		{"memory limit unit", base + "memory_limit: 96MB\n"},
+		{"memory limit too small", base + "memory_limit: 1Mi\n"},
+		{"memory limit negative", base + "memory_limit: -1Gi\n"},
 		{"not a mapping", "- a\n- b\n"},
 		{"syntax", "listen: [\n"},
 	}

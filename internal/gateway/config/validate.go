@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/rampart-sec/rampart/internal/gateway/ratelimit"
 	"github.com/rampart-sec/rampart/internal/gateway/waf"
 )
@@ -68,6 +70,9 @@ func (v *validator) config(c *Config) {
 	}
 	if c.Events.File != "" {
 		c.Events.File = resolve(c.Dir, c.Events.File)
+	}
+	if c.MemoryLimit != "" {
+		c.MemoryLimitBytes = v.memoryLimit("memory_limit", c.MemoryLimit)
 	}
 	if len(c.Routes) == 0 {
 		v.errorf("routes", "want at least one route")
@@ -258,6 +263,26 @@ func (v *validator) limits(l *Limits) {
 	}
 }
 
+// memoryLimit parses a Kubernetes quantity ("256Mi", "1G", "0"): the
+// notation pod memory limits use, so the two can be copied across.
+func (v *validator) memoryLimit(p, s string) int64 {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		v.errorf(p, "want a size such as 256Mi or 1Gi, got %q", s)
+		return 0
+	}
+	n, ok := q.AsInt64()
+	switch {
+	case !ok || n < 0:
+		v.errorf(p, "want a size between 0 and 8Ei, got %q", s)
+		return 0
+	case n > 0 && n < MinMemoryLimit:
+		v.errorf(p, "want 0 (no limit) or at least 32Mi, got %q", s)
+		return 0
+	}
+	return n
+}
+
 func (v *validator) address(p, addr string) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
@@ -361,6 +386,14 @@ const (
 	DefaultShutdownTimeout   = 15 * time.Second
 	DefaultH2MaxStreams      = 250
 	DefaultEventsQueue       = 4096
+	// DefaultMemoryLimit keeps a gateway with the CRS (a live heap of about
+	// 60 MiB) under 100 MB resident: the runtime collects sooner as the
+	// heap nears it instead of letting it double (GOGC 100). It is soft: a
+	// larger live heap (several WAF routes) goes over it rather than fail.
+	DefaultMemoryLimit = 80 << 20
+	// MinMemoryLimit refuses limits the gateway cannot work under: the
+	// runtime would collect continuously.
+	MinMemoryLimit = 32 << 20
 )
 
 func applyDefaults(c *Config) {
@@ -402,6 +435,9 @@ func applyDefaults(c *Config) {
 	}
 	if c.Events.Queue == 0 {
 		c.Events.Queue = DefaultEventsQueue
+	}
+	if c.MemoryLimit == "" {
+		c.MemoryLimitBytes = DefaultMemoryLimit
 	}
 	for i := range c.Routes {
 		r := &c.Routes[i]
