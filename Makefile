@@ -38,6 +38,10 @@ bench:
 bench-gateway:
 	bash scripts/bench-gateway.sh
 
+## bench-deps: vulnerability matching against osv-scanner on the same go.mod and database
+bench-deps:
+	bash scripts/bench-deps.sh
+
 ## lint: go vet and staticcheck (installed through the Go toolchain)
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
