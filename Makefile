@@ -13,7 +13,7 @@ DOCS        ?= 10000
 # Trivy takes about ten minutes per run on the 10,000-document corpus.
 BENCH_TRIVY_RUNS ?= 1
 
-.PHONY: all build test test-short bench bench-peers bench-gateway lint fuzz demo clean
+.PHONY: all build test test-short bench bench-peers bench-gateway bench-deps lint fuzz demo clean
 
 all: lint test build
 
