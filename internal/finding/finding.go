@@ -153,8 +153,8 @@ type Finding struct {
 	Time time.Time `json:"time,omitzero"`
 }
 
-// Sink receives findings and events as they are produced (a report, a
-// JSON-lines event file, later the console's store).
+// Sink receives findings and events as they are produced: the gateway's
+// JSON-lines event file now, the console's store later.
 type Sink interface {
 	Emit(ctx context.Context, items ...Finding) error
 }
