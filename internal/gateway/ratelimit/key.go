@@ -211,7 +211,14 @@ func partValue(p keyPart, ri *RequestInfo) (string, bool) {
 			return "", false
 		}
 		// An IPv4 client seen on a dual-stack socket is the same client.
-		return ri.ClientIP.Unmap().WithZone("").String(), true
+		ip := ri.ClientIP.Unmap().WithZone("")
+		if ip.Is6() {
+			// One IPv6 client is normally given a whole /64 and can
+			// rotate addresses inside it at will, so a per-address limit
+			// would not hold; count the /64 as one client.
+			return netip.PrefixFrom(ip, 64).Masked().String(), true
+		}
+		return ip.String(), true
 	case partJA4:
 		return ri.JA4, true
 	case partJA3:

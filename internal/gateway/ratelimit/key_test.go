@@ -106,7 +106,9 @@ func TestKeyValue(t *testing.T) {
 		wantOK bool
 	}{
 		{"ip", full, "9:192.0.2.1", true},
-		{"ip", &RequestInfo{ClientIP: netip.MustParseAddr("2001:db8::1%eth0")}, "11:2001:db8::1", true},
+		{"ip", &RequestInfo{ClientIP: netip.MustParseAddr("2001:db8::1%eth0")}, "13:2001:db8::/64", true},
+		{"ip", &RequestInfo{ClientIP: netip.MustParseAddr("2001:db8::ffff:1:2")}, "13:2001:db8::/64", true},
+		{"ip", &RequestInfo{ClientIP: netip.MustParseAddr("2001:db8:0:1::1")}, "17:2001:db8:0:1::/64", true},
 		{"ip", &RequestInfo{}, "", false},
 		{"ja4", full, "36:t13d1516h2_8daaf6152771_b186095e22b6", true},
 		{"ja3", full, "26:771,4865-4866,0-23,29-23,0", true},
