@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-sec/rampart/internal/finding"
-	"github.com/rampart-sec/rampart/internal/ignore"
 	"github.com/rampart-sec/rampart/internal/report"
 	"github.com/rampart-sec/rampart/internal/sbom"
 	"github.com/rampart-sec/rampart/internal/scan"
@@ -150,11 +149,9 @@ func runScanSBOM(ctx context.Context, e *env, fl *scanSBOMFlags, file string) er
 		}
 		docs = append(docs, d)
 	}
-	var ign *ignore.File
-	if fl.ignoreFile != "" {
-		if ign, err = ignore.Load(fl.ignoreFile, false); err != nil {
-			return usageError(err)
-		}
+	ign, err := fl.loadIgnoreFile()
+	if err != nil {
+		return err
 	}
 	src, err := readBounded(file, sbom.MaxInputSize)
 	if err != nil {

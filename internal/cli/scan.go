@@ -110,11 +110,9 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 	if err != nil {
 		return usageError(err)
 	}
-	var explicit *ignore.File
-	if fl.ignoreFile != "" {
-		if explicit, err = ignore.Load(fl.ignoreFile, false); err != nil {
-			return usageError(err)
-		}
+	explicit, err := fl.loadIgnoreFile()
+	if err != nil {
+		return err
 	}
 	var all []finding.Finding
 	var warnings []string
@@ -133,20 +131,13 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 		if err != nil {
 			return failedError(err)
 		}
-		// Ignore-file paths are relative to the target: apply them before
-		// paths get a prefix.
-		ign := explicit
-		if ign == nil {
-			if ign, err = targetIgnoreFile(root); err != nil {
-				return usageError(err)
-			}
+		w, err := settleTarget(explicit, root, len(args), fs)
+		if err != nil {
+			return err
 		}
-		warnings = append(warnings, applyIgnores(ign, fs, time.Now())...)
-		prefix := targetPrefix(root, len(args))
-		for i := range fs {
-			fs[i].Location.Path = joinPrefix(prefix, fs[i].Location.Path)
-		}
+		warnings = append(warnings, w...)
 		all = append(all, fs...)
+		prefix := targetPrefix(root, len(args))
 		for _, r := range sc.Resources() {
 			evaluated = append(evaluated, compliance.Evaluated{Input: r.Input, Resource: r.Resource, Path: joinPrefix(prefix, r.Path), Line: r.Line})
 		}
@@ -160,9 +151,47 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 			return usageError(err)
 		}
 	}
-	all = filterSeverity(all, sevs)
+	return finishScan(e, &fl.outputFlags, args, filterSeverity(all, sevs), warnings, comp, failOn, nil)
+}
 
-	rep := report.New(report.Tool{Name: "rampart", Version: version()}, args, all, fl.showSuppressed)
+// loadIgnoreFile reads --ignorefile; nil when it is not given, and then
+// each target's own ignore file applies.
+func (o *outputFlags) loadIgnoreFile() (*ignore.File, error) {
+	if o.ignoreFile == "" {
+		return nil, nil
+	}
+	f, err := ignore.Load(o.ignoreFile, false)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return f, nil
+}
+
+// settleTarget applies one target's suppressions (--ignorefile, else the
+// target's own file) and then gives its paths the target's prefix:
+// ignore-file paths are relative to the target, so they apply first.
+func settleTarget(explicit *ignore.File, root string, targets int, fs []finding.Finding) ([]string, error) {
+	ign := explicit
+	if ign == nil {
+		var err error
+		if ign, err = targetIgnoreFile(root); err != nil {
+			return nil, usageError(err)
+		}
+	}
+	warnings := applyIgnores(ign, fs, time.Now())
+	prefix := targetPrefix(root, targets)
+	for i := range fs {
+		fs[i].Location.Path = joinPrefix(prefix, fs[i].Location.Path)
+	}
+	return warnings, nil
+}
+
+// finishScan logs the warnings, writes the report of the scanned targets
+// and judges --fail-on on the findings judge keeps (all of them when judge
+// is nil).
+func finishScan(e *env, o *outputFlags, args []string, all []finding.Finding, warnings []string,
+	comp *compliance.Report, failOn *finding.Severity, judge func([]finding.Finding) []finding.Finding) error {
+	rep := report.New(report.Tool{Name: "rampart", Version: version()}, args, all, o.showSuppressed)
 	rep.Warnings = warnings
 	for _, w := range warnings {
 		e.log.Warn(w)
@@ -172,10 +201,14 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 	if len(args) == 1 {
 		base = sarifBase(args[0])
 	}
-	if err := writeReport(e, &fl.outputFlags, rep, base); err != nil {
+	if err := writeReport(e, o, rep, base); err != nil {
 		return failedError(err)
 	}
-	if failOn != nil && reaches(rep.Findings, *failOn) {
+	judged := rep.Findings
+	if judge != nil {
+		judged = judge(judged)
+	}
+	if failOn != nil && reaches(judged, *failOn) {
 		return errFindings
 	}
 	return nil

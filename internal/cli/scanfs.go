@@ -13,9 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-sec/rampart/internal/finding"
-	"github.com/rampart-sec/rampart/internal/ignore"
 	"github.com/rampart-sec/rampart/internal/policy"
-	"github.com/rampart-sec/rampart/internal/report"
 	"github.com/rampart-sec/rampart/internal/scan"
 	"github.com/rampart-sec/rampart/internal/scan/config"
 	"github.com/rampart-sec/rampart/internal/scan/deps"
@@ -162,11 +160,9 @@ func runScanFS(ctx context.Context, e *env, fl *fsFlags, args []string, repo boo
 			return usageError(err)
 		}
 	}
-	var explicit *ignore.File
-	if fl.ignoreFile != "" {
-		if explicit, err = ignore.Load(fl.ignoreFile, false); err != nil {
-			return usageError(err)
-		}
+	explicit, err := fl.loadIgnoreFile()
+	if err != nil {
+		return err
 	}
 	var all []finding.Finding
 	var warnings []string
@@ -182,38 +178,19 @@ func runScanFS(ctx context.Context, e *env, fl *fsFlags, args []string, repo boo
 			return err
 		}
 		warnings = append(warnings, w...)
-		ign := explicit
-		if ign == nil {
-			if ign, err = targetIgnoreFile(root); err != nil {
-				return usageError(err)
-			}
+		sw, err := settleTarget(explicit, root, len(args), fs)
+		if err != nil {
+			return err
 		}
-		warnings = append(warnings, applyIgnores(ign, fs, time.Now())...)
+		warnings = append(warnings, sw...)
+		// After the ignore file, so an entry there is the recorded reason;
+		// VEX matches packages, not paths.
 		vex.Apply(s.vex, fs)
-		prefix := targetPrefix(root, len(args))
-		for i := range fs {
-			fs[i].Location.Path = joinPrefix(prefix, fs[i].Location.Path)
-		}
 		all = append(all, fs...)
 	}
 	prog.done()
-	all = filterSeverity(dedupe(all), sevs)
-	rep := report.New(report.Tool{Name: "rampart", Version: version()}, args, all, fl.showSuppressed)
-	rep.Warnings = warnings
-	for _, w := range warnings {
-		e.log.Warn(w)
-	}
-	base := ""
-	if len(args) == 1 {
-		base = sarifBase(args[0])
-	}
-	if err := writeReport(e, &fl.outputFlags, rep, base); err != nil {
-		return failedError(err)
-	}
-	if failOn != nil && reaches(failing(rep.Findings, fl.reachableOnly), *failOn) {
-		return errFindings
-	}
-	return nil
+	judge := func(fs []finding.Finding) []finding.Finding { return failing(fs, fl.reachableOnly) }
+	return finishScan(e, &fl.outputFlags, args, filterSeverity(dedupe(all), sevs), warnings, nil, failOn, judge)
 }
 
 // scanTarget walks one target once with every enabled analyzer, then
