@@ -2,6 +2,12 @@
 # only Go installed; GOTOOLCHAIN=auto lets an older local Go fetch the
 # version go.mod asks for.
 export GOTOOLCHAIN := auto
+# gore2regex: gitleaks' detector runs the secret rules' regexes on RE2
+# (github.com/wasilibs/go-re2, compiled to Go, no cgo), as gitleaks' own
+# releases do; about ten times Go's regexp on source text
+# (docs/benchmarks.md). Without the tag everything works, more slowly.
+TAGS        ?= gore2regex
+export GOFLAGS += -tags=$(TAGS)
 
 GO          ?= go
 BIN         ?= bin/rampart

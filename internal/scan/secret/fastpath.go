@@ -11,9 +11,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
+	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 	"github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
+	"github.com/zricethezav/gitleaks/v8/regexp"
 	"github.com/zricethezav/gitleaks/v8/report"
 )
 
@@ -43,15 +44,34 @@ type fastPath struct {
 	rest *detect.Detector // the rules that always see the whole file; nil if none
 	// rules are the windowed rules; kwRules maps a keyword index of trie
 	// to the rules it triggers.
-	rules   []windowRule
-	trie    *ahocorasick.Trie
+	rules []windowRule
+	// trie finds every keyword, overlapping ones included, ignoring ASCII
+	// case; kwRules maps its pattern index to the windowed rules the
+	// keyword triggers, and kwRest marks the keywords of rest's rules.
+	trie    ahocorasick.AhoCorasick
 	kwRules [][]int
+	kwRest  []bool
+	// asciiKeywords: every keyword is ASCII, so matching the raw text
+	// ignoring ASCII case finds what gitleaks finds in strings.ToLower of
+	// it (lowerAligned guarantees offsets and ASCII bytes line up).
+	asciiKeywords bool
+	// restAlways: a rest rule runs on every file (it has no keywords and
+	// a regex), so rest cannot be skipped when none of its keywords occur.
+	restAlways bool
+	// pathOnly holds rest's keyword-less, path-only rules (such as
+	// pkcs12-file), which need no text: it runs with an empty fragment
+	// when rest is skipped.
+	pathOnly *detect.Detector
 	// globalPaths are the global allow-lists whose paths skip a file.
 	globalPaths []*config.Allowlist
 }
 
 type windowRule struct {
-	det   *detect.Detector // this rule alone, no decoding
+	det *detect.Detector // this rule alone, no decoding
+	// re is the rule's regex, which must match a window for det to find
+	// anything in it: one MatchString is far cheaper than DetectContext's
+	// per-call lowercasing, keyword search and logger.
+	re    *regexp.Regexp
 	shape ruleShape
 	// noPath: windows are scanned without their file path, and the path
 	// allow-lists (global ones in p.globalPaths, the rule's in paths) are
@@ -67,8 +87,20 @@ type windowRule struct {
 func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) *fastPath {
 	p := &fastPath{full: full}
 	restCfg := subConfig(cfg)
+	pathCfg := subConfig(cfg)
 	kwIndex := map[string]int{}
 	var kws []string
+	keyword := func(k string) int {
+		i, ok := kwIndex[k]
+		if !ok {
+			i = len(kws)
+			kwIndex[k] = i
+			kws = append(kws, k)
+			p.kwRules = append(p.kwRules, nil)
+			p.kwRest = append(p.kwRest, false)
+		}
+		return i
+	}
 	ids := make([]string, 0, len(cfg.Rules))
 	for id := range cfg.Rules {
 		ids = append(ids, id)
@@ -83,6 +115,15 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 		}
 		if !sh.windowed {
 			addRule(&restCfg, r)
+			switch {
+			case len(lk) == 0 && r.Regex == nil:
+				addRule(&pathCfg, r)
+			case len(lk) == 0:
+				p.restAlways = true
+			}
+			for _, k := range lk {
+				p.kwRest[keyword(k)] = true
+			}
 			continue
 		}
 		one := subConfig(cfg)
@@ -90,15 +131,9 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 		d := detect.NewDetectorContext(ctx, one)
 		d.MaxDecodeDepth = 0
 		ri := len(p.rules)
-		p.rules = append(p.rules, windowRule{det: d, shape: sh, noPath: !hasAnd(cfg.Allowlists) && !hasAnd(r.Allowlists), paths: withPaths(r.Allowlists)})
+		p.rules = append(p.rules, windowRule{det: d, re: r.Regex, shape: sh, noPath: !hasAnd(cfg.Allowlists) && !hasAnd(r.Allowlists), paths: withPaths(r.Allowlists)})
 		for _, k := range lk {
-			i, ok := kwIndex[k]
-			if !ok {
-				i = len(kws)
-				kwIndex[k] = i
-				kws = append(kws, k)
-				p.kwRules = append(p.kwRules, nil)
-			}
+			i := keyword(k)
 			if !slices.Contains(p.kwRules[i], ri) {
 				p.kwRules[i] = append(p.kwRules[i], ri)
 			}
@@ -108,7 +143,24 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 		p.rest = detect.NewDetectorContext(ctx, restCfg)
 		p.rest.MaxDecodeDepth = 0
 	}
-	p.trie = ahocorasick.NewTrieBuilder().AddStrings(kws).Build()
+	if len(pathCfg.Rules) > 0 {
+		p.pathOnly = detect.NewDetectorContext(ctx, pathCfg)
+		p.pathOnly.MaxDecodeDepth = 0
+	}
+	p.asciiKeywords = true
+	for _, k := range kws {
+		for i := 0; i < len(k); i++ {
+			if k[i] >= utf8.RuneSelf {
+				p.asciiKeywords = false
+			}
+		}
+	}
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
+		AsciiCaseInsensitive: true,
+		MatchKind:            ahocorasick.StandardMatch, // overlapping iteration needs it
+		DFA:                  true,
+	})
+	p.trie = b.Build(kws)
 	p.globalPaths = withPaths(cfg.Allowlists)
 	return p
 }
@@ -177,29 +229,43 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 	if mayDecode(raw) {
 		return p.full.DetectContext(ctx, whole)
 	}
-	lower, ok := lowerAligned(raw)
-	if !ok {
+	if !lowerAligned(raw) {
 		return p.full.DetectContext(ctx, whole)
 	}
-	var out []report.Finding
-	if p.rest != nil {
-		out = p.rest.DetectContext(ctx, whole)
-	}
-	if len(p.rules) == 0 {
-		return out
+	haystack := raw
+	if !p.asciiKeywords {
+		haystack = strings.ToLower(raw)
 	}
 	lines := lineStarts(raw)
 	// hitLines[r] lists, in file order, the lines holding r's keywords.
 	hitLines := make([][]int, len(p.rules))
-	p.trie.Walk([]byte(lower), func(end, n, pattern int64) bool {
-		ln := lineOf(lines, int(end-n+1))
-		for _, ri := range p.kwRules[pattern] {
+	restHit := p.restAlways
+	for it := p.trie.IterOverlapping(haystack); ; {
+		m := it.Next()
+		if m == nil {
+			break
+		}
+		pat := m.Pattern()
+		restHit = restHit || p.kwRest[pat]
+		if len(p.kwRules[pat]) == 0 {
+			continue
+		}
+		ln := lineOf(lines, m.Start())
+		for _, ri := range p.kwRules[pat] {
 			if h := hitLines[ri]; len(h) == 0 || h[len(h)-1] != ln {
 				hitLines[ri] = append(h, ln)
 			}
 		}
-		return true
-	})
+	}
+	var out []report.Finding
+	switch {
+	case p.rest != nil && restHit:
+		out = p.rest.DetectContext(ctx, whole)
+	case p.pathOnly != nil:
+		// No rest rule can match the text: only the path-only rules,
+		// whose findings depend on the path alone, remain.
+		out = p.pathOnly.DetectContext(ctx, detect.Fragment{FilePath: path, StartLine: 1})
+	}
 	globalSkip := -1 // unknown
 	for ri, hl := range hitLines {
 		if len(hl) == 0 {
@@ -238,6 +304,9 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 				// first line. No match can include it (see windows).
 				start--
 				first--
+			}
+			if !r.re.MatchString(raw[start:end]) {
+				continue // detectRule would run this regex on the same text
 			}
 			fs := r.det.DetectContext(ctx, detect.Fragment{Raw: raw[start:end], FilePath: fpath, StartLine: first})
 			for i := range fs {
@@ -349,28 +418,29 @@ func preferSpecific(fs []report.Finding) []report.Finding {
 	return out
 }
 
-// lowerAligned lowercases s as gitleaks' prefilter does (strings.ToLower),
-// and reports false when that would move byte offsets or when s holds a
-// rune that a case-insensitive regex matches as an ASCII letter but that
-// does not lowercase to one (the long s): keyword hits would then not line
-// up with regex matches.
-func lowerAligned(s string) (string, bool) {
-	ascii := true
+// lowerAligned reports whether strings.ToLower(s), in which gitleaks finds
+// keywords, keeps every byte offset of s and whether s holds no rune that
+// a case-insensitive regex matches as an ASCII letter but that does not
+// lowercase to one (the long s): otherwise keyword hits would not line up
+// with regex matches. Lowercasing then changes ASCII letters only in
+// place, so ASCII keywords are found in s by ignoring ASCII case.
+func lowerAligned(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
+			return lowerAlignedRunes(s[i:])
 		}
 	}
-	if !ascii {
-		for _, r := range s {
-			l := unicode.ToLower(r)
-			if utf8.RuneLen(l) != utf8.RuneLen(r) || r >= utf8.RuneSelf && asciiFold(r) != r {
-				return "", false
-			}
+	return true
+}
+
+func lowerAlignedRunes(s string) bool {
+	for _, r := range s {
+		l := unicode.ToLower(r)
+		if utf8.RuneLen(l) != utf8.RuneLen(r) || r >= utf8.RuneSelf && asciiFold(r) != r {
+			return false
 		}
 	}
-	return strings.ToLower(s), true
+	return true
 }
 
 // mayDecode reports whether gitleaks' decoding pass could decode anything
