@@ -47,10 +47,15 @@ type fastPath struct {
 	rules []windowRule
 	// trie finds every keyword, overlapping ones included, ignoring ASCII
 	// case; kwRules maps its pattern index to the windowed rules the
-	// keyword triggers, and kwRest marks the keywords of rest's rules.
+	// keyword triggers, and kwRest to the rest rules (restPaths indexes)
+	// it triggers.
 	trie    ahocorasick.AhoCorasick
 	kwRules [][]int
-	kwRest  []bool
+	kwRest  [][]int
+	// restPaths is the path condition of each rest rule with keywords (nil:
+	// any path): a rule such as kubernetes-secret-yaml (keyword "secret",
+	// path *.yaml) cannot match a Go file however often "secret" occurs.
+	restPaths []*regexp.Regexp
 	// asciiKeywords: every keyword is ASCII, so matching the raw text
 	// ignoring ASCII case finds what gitleaks finds in strings.ToLower of
 	// it (lowerAligned guarantees offsets and ASCII bytes line up).
@@ -97,7 +102,7 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 			kwIndex[k] = i
 			kws = append(kws, k)
 			p.kwRules = append(p.kwRules, nil)
-			p.kwRest = append(p.kwRest, false)
+			p.kwRest = append(p.kwRest, nil)
 		}
 		return i
 	}
@@ -121,8 +126,12 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 			case len(lk) == 0:
 				p.restAlways = true
 			}
+			if len(lk) > 0 {
+				p.restPaths = append(p.restPaths, r.Path)
+			}
 			for _, k := range lk {
-				p.kwRest[keyword(k)] = true
+				i := keyword(k)
+				p.kwRest[i] = append(p.kwRest[i], len(p.restPaths)-1)
 			}
 			continue
 		}
@@ -239,14 +248,19 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 	lines := lineStarts(raw)
 	// hitLines[r] lists, in file order, the lines holding r's keywords.
 	hitLines := make([][]int, len(p.rules))
-	restHit := p.restAlways
+	var restKw []bool // the rest rules whose keywords occur
 	for it := p.trie.IterOverlapping(haystack); ; {
 		m := it.Next()
 		if m == nil {
 			break
 		}
 		pat := m.Pattern()
-		restHit = restHit || p.kwRest[pat]
+		for _, ri := range p.kwRest[pat] {
+			if restKw == nil {
+				restKw = make([]bool, len(p.restPaths))
+			}
+			restKw[ri] = true
+		}
 		if len(p.kwRules[pat]) == 0 {
 			continue
 		}
@@ -255,6 +269,13 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 			if h := hitLines[ri]; len(h) == 0 || h[len(h)-1] != ln {
 				hitLines[ri] = append(h, ln)
 			}
+		}
+	}
+	restHit := p.restAlways
+	for ri, hit := range restKw {
+		if hit && (p.restPaths[ri] == nil || p.restPaths[ri].MatchString(path)) {
+			restHit = true
+			break
 		}
 	}
 	var out []report.Finding
@@ -522,10 +543,25 @@ func printable(b []byte) bool {
 	return true
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
+// byteClass flags, looked up per byte: mayDecode reads every byte of a file.
+const (
+	classHex = 1 << iota
+	classB64
+)
 
-func isB64(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '/' || c == '+' || c == '-'
-}
+var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
+		b := byte(c)
+		if b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
+			t[c] |= classHex
+		}
+		if b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' || b == '/' || b == '+' || b == '-' {
+			t[c] |= classB64
+		}
+	}
+	return t
+}()
+
+func isHex(c byte) bool { return byteClass[c]&classHex != 0 }
+
+func isB64(c byte) bool { return byteClass[c]&classB64 != 0 }

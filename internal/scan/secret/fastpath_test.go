@@ -231,3 +231,34 @@ func FuzzFastPath(f *testing.F) {
 		sameAsGitleaks(t, s, "f.txt", text)
 	})
 }
+
+// TestFastPathRestRules covers the rules that always see the whole file:
+// the fast path runs them only when one of their keywords occurs in a file
+// their path condition admits, and runs path-only rules (pkcs12-file) on
+// the path alone.
+func TestFastPathRestRules(t *testing.T) {
+	s := defaultScanner(t)
+	fk := newFakes(7)
+	k8sSecret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: " + "Qm9vdHN0cmFwUGFzc3dvcmQ" + "\n"
+	tfPassword := "resource \"azurerm_sql_server\" \"db\" {\n  administrator_login_password = \"" + "Vq7pL2xR9mZ4wT" + "\"\n}\n"
+	slack := "hook = \"https://hooks.slack.com/services/T0" + "1234567/B01234567/" + "abcdefghijABCDEFGHIJ1234" + "\"\n"
+	for _, tc := range []struct {
+		path, text string
+		min        int
+	}{
+		{"deploy/secret.yaml", k8sSecret, 1},
+		{"deploy/secret.go", k8sSecret, 0}, // the rule's path excludes it
+		{"infra/main.tf", tfPassword, 1},
+		{"infra/main.go", tfPassword, 0},
+		{"certs/client.p12", "not really a certificate\n", 1},
+		{"certs/client.p12", "", 1},
+		{"src/notify.go", slack, 1},
+		{"src/plain.go", "const secret = lookup(\"x\") // password handled by vault\n" + fk.GitHubToken + "\n", 1},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			if n := sameAsGitleaks(t, s, tc.path, tc.text); n < tc.min {
+				t.Errorf("gitleaks found %d, the case expects at least %d: it no longer tests what it says", n, tc.min)
+			}
+		})
+	}
+}
