@@ -2,6 +2,7 @@ package secret
 
 import (
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,6 +51,7 @@ type ruleShape struct {
 
 // shapeOf analyses expr for the lowercased keywords kws.
 func shapeOf(expr string, kws []string) ruleShape {
+	c := litCache{}
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil || len(kws) == 0 {
 		return ruleShape{}
@@ -58,7 +60,7 @@ func shapeOf(expr string, kws []string) ruleShape {
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
-	if !mustContain(re, kws) {
+	if !c.mustContain(re, kws) {
 		return ruleShape{}
 	}
 	bt := hasBeginText(re)
@@ -71,7 +73,7 @@ func shapeOf(expr string, kws []string) ruleShape {
 	// follow it, and those inside it can be on either side.
 	k := -1
 	for i, s := range re.Sub {
-		if mustContain(s, kws) {
+		if c.mustContain(s, kws) {
 			k = i
 			break
 		}
@@ -177,25 +179,25 @@ func maxNewlines(re *syntax.Regexp) int {
 // mustContain reports whether every match of re, lowercased, contains one
 // of kws. The caller lowercases text the way gitleaks does and keeps files
 // where that changes byte offsets or case folding off this path.
-func mustContain(re *syntax.Regexp, kws []string) bool {
-	if ls, ok := literals(re); ok {
+func (c litCache) mustContain(re *syntax.Regexp, kws []string) bool {
+	if ls, ok := c.literals(re); ok {
 		return allContain(ls, kws)
 	}
 	switch re.Op {
 	case syntax.OpCapture, syntax.OpPlus:
-		return mustContain(re.Sub[0], kws)
+		return c.mustContain(re.Sub[0], kws)
 	case syntax.OpRepeat:
-		return re.Min >= 1 && mustContain(re.Sub[0], kws)
+		return re.Min >= 1 && c.mustContain(re.Sub[0], kws)
 	case syntax.OpAlternate:
 		for _, s := range re.Sub {
-			if !mustContain(s, kws) {
+			if !c.mustContain(s, kws) {
 				return false
 			}
 		}
 		return true
 	case syntax.OpConcat:
 		for _, s := range re.Sub {
-			if mustContain(s, kws) {
+			if c.mustContain(s, kws) {
 				return true
 			}
 		}
@@ -203,7 +205,7 @@ func mustContain(re *syntax.Regexp, kws []string) bool {
 		for i := range re.Sub {
 			acc := []string{""}
 			for j := i; j < len(re.Sub); j++ {
-				ls, ok := literals(re.Sub[j])
+				ls, ok := c.literals(re.Sub[j])
 				if !ok {
 					break
 				}
@@ -237,7 +239,30 @@ func allContain(ls, kws []string) bool {
 
 // literals lists every lowercased string re can match when they are few
 // and short; ok is false otherwise.
-func literals(re *syntax.Regexp) (ls []string, ok bool) {
+// litCache memoizes literals per node for one expression: mustContain asks
+// for the literals of every node on its way down, which without it costs
+// time quadratic in the expression's depth (a third of a secret scan's
+// start-up before).
+type litCache map[*syntax.Regexp]litResult
+
+type litResult struct {
+	ls []string
+	ok bool
+}
+
+// literals returns lit(re), memoized. The slice is clipped: callers that
+// append to it get a copy and leave the memo intact.
+func (c litCache) literals(re *syntax.Regexp) ([]string, bool) {
+	if r, ok := c[re]; ok {
+		return r.ls, r.ok
+	}
+	ls, ok := c.lit(re)
+	ls = slices.Clip(ls)
+	c[re] = litResult{ls, ok}
+	return ls, ok
+}
+
+func (c litCache) lit(re *syntax.Regexp) (ls []string, ok bool) {
 	switch re.Op {
 	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
 		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
@@ -266,14 +291,14 @@ func literals(re *syntax.Regexp) (ls []string, ok bool) {
 		}
 		return ls, len(ls) > 0
 	case syntax.OpCapture:
-		return literals(re.Sub[0])
+		return c.literals(re.Sub[0])
 	case syntax.OpQuest:
-		ls, ok := literals(re.Sub[0])
+		ls, ok := c.literals(re.Sub[0])
 		return append(ls, ""), ok && len(ls) < maxLits
 	case syntax.OpConcat:
 		acc := []string{""}
 		for _, s := range re.Sub {
-			l, ok := literals(s)
+			l, ok := c.literals(s)
 			if !ok {
 				return nil, false
 			}
@@ -284,7 +309,7 @@ func literals(re *syntax.Regexp) (ls []string, ok bool) {
 		return acc, true
 	case syntax.OpAlternate:
 		for _, s := range re.Sub {
-			l, ok := literals(s)
+			l, ok := c.literals(s)
 			if !ok || len(ls)+len(l) > maxLits {
 				return nil, false
 			}
