@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/base64"
 	"slices"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -249,6 +248,7 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 	// hitLines[r] lists, in file order, the lines holding r's keywords.
 	hitLines := make([][]int, len(p.rules))
 	var restKw []bool // the rest rules whose keywords occur
+	ln := 0           // the line of the current match
 	for it := p.trie.IterOverlapping(haystack); ; {
 		m := it.Next()
 		if m == nil {
@@ -264,7 +264,17 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 		if len(p.kwRules[pat]) == 0 {
 			continue
 		}
-		ln := lineOf(lines, m.Start())
+		// Matches come in order of their end, so their starts move
+		// back at most a keyword's length: a cursor beats a search.
+		for at := m.Start(); ; {
+			if ln > 0 && lines[ln] > at {
+				ln--
+			} else if ln+1 < len(lines) && lines[ln+1] <= at {
+				ln++
+			} else {
+				break
+			}
+		}
 		for _, ri := range p.kwRules[pat] {
 			if h := hitLines[ri]; len(h) == 0 || h[len(h)-1] != ln {
 				hitLines[ri] = append(h, ln)
@@ -308,28 +318,16 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 		}
 		// Keywords overlap (key, api-key), so lines come out of order.
 		slices.Sort(hl)
-		for _, w := range windows(hl, r.shape, lines, raw) {
+		ws := windowBounds(windows(hl, r.shape, lines, raw), lines, len(raw))
+		for _, w := range ws {
 			if ctx.Err() != nil {
 				return out
 			}
-			start := lines[w[0]]
-			end := len(raw)
-			if w[1]+1 < len(lines) {
-				end = lines[w[1]+1]
+			// detectRule would run this regex on the same text first.
+			if !r.re.MatchString(raw[w.start:w.end]) {
+				continue
 			}
-			first := w[0] + 1
-			if start > 0 {
-				// Start at the '\n' before the window: gitleaks counts
-				// columns from it and puts it at the start of a finding's
-				// Line (which allowlists may read), except on a fragment's
-				// first line. No match can include it (see windows).
-				start--
-				first--
-			}
-			if !r.re.MatchString(raw[start:end]) {
-				continue // detectRule would run this regex on the same text
-			}
-			fs := r.det.DetectContext(ctx, detect.Fragment{Raw: raw[start:end], FilePath: fpath, StartLine: first})
+			fs := r.det.DetectContext(ctx, detect.Fragment{Raw: raw[w.start:w.end], FilePath: fpath, StartLine: w.first})
 			for i := range fs {
 				fs[i].File = path
 			}
@@ -337,6 +335,30 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 		}
 	}
 	return preferSpecific(out)
+}
+
+// window is a fragment of the file: raw[start:end], whose first line is
+// line first (1-based) of the file.
+type window struct{ start, end, first int }
+
+// windowBounds turns line ranges into fragments. A fragment starts at the
+// '\n' before its first line: gitleaks counts columns from it and puts it
+// at the start of a finding's Line (which allowlists may read), except on
+// a fragment's first line. No match can include it (see windows).
+func windowBounds(ranges [][2]int, lines []int, size int) []window {
+	out := make([]window, len(ranges))
+	for i, w := range ranges {
+		start, end, first := lines[w[0]], size, w[0]+1
+		if w[1]+1 < len(lines) {
+			end = lines[w[1]+1]
+		}
+		if start > 0 {
+			start--
+			first--
+		}
+		out[i] = window{start, end, first}
+	}
+	return out
 }
 
 // windows turns sorted hit lines into merged [first, last] line ranges that
@@ -408,10 +430,6 @@ func lineStarts(s string) []int {
 		i += j + 1
 		starts = append(starts, i)
 	}
-}
-
-func lineOf(starts []int, off int) int {
-	return sort.SearchInts(starts, off+1) - 1
 }
 
 // preferSpecific drops a generic rule's finding when a specific rule found
