@@ -98,6 +98,7 @@ func trickyCases() map[string]struct {
 		"kelvin sign":                 {"\u212Aey = \"" + generic + "\"\n", 0},
 		"empty":                       {"", 0},
 		"newlines only":               {"\n\n\r\n\n", 0},
+		"invalid UTF-8":               {"x = \"caf\xe9\"; aws_access_key_id = \"" + fk.AWSKey + "\"\n// \xff\xfe\nconst gh = \"" + fk.GitHubToken + "\"\n", 2},
 		"many keywords dense":         {strings.Repeat("key="+generic+"\ntoken: "+generic+"x\n", 50), 1},
 	}
 }
