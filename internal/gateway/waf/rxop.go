@@ -118,17 +118,27 @@ func memoize(m plugintypes.Memoizer, key string, fn func() (any, error)) (any, e
 	return m.Do(key, fn)
 }
 
-// Evaluate matches value as Coraza's rx does, after the prefilter.
+// Evaluate matches value as Coraza's rx does: the prefilter first (except
+// where RE2 is cheaper than it), then RE2 where it may decide, and Go's
+// regexp otherwise and for the captures of a match.
 func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) bool {
-	if o.filter != nil && !o.filter.mayMatch(value) {
+	// skipped: the filter did not run yet; it still must before Go's
+	// regexp, which it saves far more than it costs.
+	skipped := o.filter != nil && o.re2First(value)
+	if o.filter != nil && !skipped && !o.filter.mayMatch(value) {
 		return false
 	}
-	if matched, ok := o.matchRE2(value); ok {
-		if !matched || !tx.Capturing() {
-			return matched
+	matched, ok := o.matchRE2(value)
+	if ok && (!matched || !tx.Capturing()) {
+		return matched
+	}
+	if !ok {
+		if skipped && !o.filter.mayMatch(value) {
+			return false
 		}
-	} else if !tx.Capturing() {
-		return o.re.MatchString(value)
+		if !tx.Capturing() {
+			return o.re.MatchString(value)
+		}
 	}
 	m := o.re.FindStringSubmatchIndex(value)
 	if m == nil {
@@ -144,6 +154,20 @@ func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) boo
 		}
 	}
 	return true
+}
+
+// re2SkipFilterLen is the value length from which RE2 alone costs less than
+// a multi-literal prefilter in front of it: Aho-Corasick (an NFA in Go) scans
+// at about 8 ns a byte, RE2's DFA at about 3 ns plus a fixed 250 ns per call.
+// Over the CRS's 121 multi-literal patterns and benign text the filter took
+// 250 ns at 16 bytes against RE2's 270, and 410 ns at 32 bytes against 330.
+// The single-literal filter (an IndexByte scan, 9-330 ns from 8 bytes to
+// 1 KB) is always cheaper and always runs.
+const re2SkipFilterLen = 24
+
+// re2First reports whether value should go to RE2 without the prefilter.
+func (o *rxOperator) re2First(value string) bool {
+	return o.re2 != nil && len(value) >= re2SkipFilterLen && len(o.filter.lits) > 1
 }
 
 // matchRE2 reports whether RE2 finds a match in value, and ok=false when RE2
