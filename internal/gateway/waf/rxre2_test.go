@@ -13,12 +13,13 @@ import (
 )
 
 // rxReference is what Coraza's own @rx answers for an operator compiled from
-// data (flags included): Go's regexp, and when the rule captures, groups 0-8
-// with "" for a group that took no part in the match.
-func rxReference(re *regexp.Regexp, value string, capturing bool) (bool, map[int]string) {
+// data (flags included), given matched = re.MatchString(value): Go's
+// regexp, and when the rule captures, groups 0-8 with "" for a group that
+// took no part in the match.
+func rxReference(re *regexp.Regexp, value string, matched, capturing bool) (bool, map[int]string) {
 	caps := map[int]string{}
-	if !capturing {
-		return re.MatchString(value), caps
+	if !capturing || !matched {
+		return matched, caps
 	}
 	m := re.FindStringSubmatchIndex(value)
 	if m == nil {
@@ -35,12 +36,13 @@ func rxReference(re *regexp.Regexp, value string, capturing bool) (bool, map[int
 }
 
 // rxOperatorDiff evaluates op as a capturing and a non-capturing rule would,
-// and describes any difference from Go's regexp; "" means identical.
-func rxOperatorDiff(op plugintypes.Operator, re *regexp.Regexp, value string) string {
+// and describes any difference from Go's regexp (re, which answered
+// matched for value); "" means identical.
+func rxOperatorDiff(op plugintypes.Operator, re *regexp.Regexp, value string, matched bool) string {
 	for _, capturing := range []bool{false, true} {
 		tx := &captureTx{capturing: capturing, got: map[int]string{}}
 		got := op.Evaluate(tx, value)
-		want, wantCaps := rxReference(re, value, capturing)
+		want, wantCaps := rxReference(re, value, matched, capturing)
 		if got != want {
 			return fmt.Sprintf("capturing=%v: Evaluate = %v, Go's regexp = %v", capturing, got, want)
 		}
@@ -132,7 +134,7 @@ func TestRxOperatorMatchesGoRegexpCRS(t *testing.T) {
 			} else {
 				re2Failed++
 			}
-			if d := rxOperatorDiff(op, re, v); d != "" {
+			if d := rxOperatorDiff(op, re, v, want); d != "" {
 				t.Errorf("%q on %.120q: %s", p, v, d)
 			}
 		}
@@ -235,7 +237,7 @@ func TestRxOperatorRE2Budget(t *testing.T) {
 				t.Fatalf("RE2 compiled: %v, want %v", got, tt.wantRE2)
 			}
 			for _, v := range tt.values {
-				if d := rxOperatorDiff(op, re, v); d != "" {
+				if d := rxOperatorDiff(op, re, v, re.MatchString(v)); d != "" {
 					t.Errorf("%.60q: %s", v, d)
 				}
 			}
@@ -273,10 +275,11 @@ func FuzzRxOperatorRE2(f *testing.F) {
 	f.Add(uint16(101), "${jndi:ldap://x/a}\xed\xa0\x80")
 	f.Fuzz(func(t *testing.T, i uint16, v string) {
 		c := cs[int(i)%len(cs)]
-		if got, ok := c.op.matchRE2(v); ok && got != c.re.MatchString(v) {
+		want := c.re.MatchString(v)
+		if got, ok := c.op.matchRE2(v); ok && got != want {
 			t.Fatalf("RE2 disagrees for %q on %q: RE2 %v", c.re, v, got)
 		}
-		if d := rxOperatorDiff(c.op, c.re, v); d != "" {
+		if d := rxOperatorDiff(c.op, c.re, v, want); d != "" {
 			t.Fatalf("%q on %q: %s", c.re, v, d)
 		}
 	})
