@@ -25,9 +25,10 @@ import (
 // translation of RE2's wasm build: a lazy DFA, linear in the value, where
 // Go's regexp runs an NFA or a backtracker). Go's regexp, the reference,
 // still decides whenever RE2 cannot be trusted or cannot answer: values
-// that are not valid UTF-8 (RE2 stops reading at an invalid byte, so a
-// payload behind one would go unseen), a pattern RE2 does not compile, and
-// a search whose DFA ran out of its memory budget. Captures always come from
+// that are not valid UTF-8 (RE2's . and negated classes do not match an
+// invalid byte, which Go's regexp reads as U+FFFD, so a payload spanning one
+// would go unseen), a pattern RE2 does not compile, and a search whose DFA
+// could not run within its memory budget. Captures always come from
 // Go's regexp, run only after RE2 found a match, so TX.0-TX.8 are Coraza's.
 type rxOperator struct {
 	re     *regexp.Regexp
@@ -62,11 +63,14 @@ type rxCompiled struct {
 }
 
 // re2MaxMem bounds the memory RE2 may use for one pattern: its program and
-// its DFA cache, kept in RE2's wasm linear memory, which never shrinks. The
-// library's default (128 MiB per pattern) would let hostile values grow the
-// CRS's ~290 caches without a useful bound; with this one all of them
-// together stay under about 290 MiB even in the worst case, and a search
-// that would need more fails and is answered by Go's regexp instead.
+// its DFA cache, kept in RE2's wasm linear memory (outside the Go heap),
+// which never shrinks. The library's default (128 MiB per pattern) would let
+// hostile values grow the CRS's 281 caches without a useful bound; with this
+// one they cannot pass about 281 MiB together (4-11 MB were measured, see
+// docs/benchmarks.md). A full cache is flushed; a search that cannot run
+// within the budget fails and is answered by Go's regexp. One CRS pattern's
+// program does not fit and stays on Go's regexp (none at 2 MiB, 13 at 256
+// KiB).
 const re2MaxMem = 1 << 20
 
 // compileRE2 compiles data (flags included) for RE2 as a one-pattern set:
