@@ -12,6 +12,7 @@ import (
 
 	"github.com/corazawaf/coraza/v3/experimental/plugins"
 	"github.com/corazawaf/coraza/v3/experimental/plugins/plugintypes"
+	"github.com/wasilibs/go-re2/experimental"
 	"rsc.io/binaryregexp"
 )
 
@@ -19,9 +20,20 @@ import (
 // flags, capture of groups 0-8 into TX when the rule captures) behind a sound
 // literal prefilter, which skips the regexp for values that cannot match.
 // Regexp evaluation of the CRS was two thirds of a request's CPU.
+//
+// Values the filter lets through are matched by RE2 (go-re2, a pure-Go
+// translation of RE2's wasm build: a lazy DFA, linear in the value, where
+// Go's regexp runs an NFA or a backtracker). Go's regexp, the reference,
+// still decides whenever RE2 cannot be trusted or cannot answer: values
+// that are not valid UTF-8 (RE2's . and negated classes do not match an
+// invalid byte, which Go's regexp reads as U+FFFD, so a payload spanning one
+// would go unseen), a pattern RE2 does not compile, and a search whose DFA
+// could not run within its memory budget. Captures always come from
+// Go's regexp, run only after RE2 found a match, so TX.0-TX.8 are Coraza's.
 type rxOperator struct {
 	re     *regexp.Regexp
-	filter *rxFilter // nil: no usable literals, always run re
+	re2    *experimental.Set // nil: RE2 rejected the pattern; re decides
+	filter *rxFilter         // nil: no usable literals, always run a regexp
 }
 
 var _ plugintypes.Operator = (*rxOperator)(nil)
@@ -46,7 +58,33 @@ const rxFlags = "(?sm)"
 // pattern through Coraza's memoizer.
 type rxCompiled struct {
 	re     *regexp.Regexp
+	re2    *experimental.Set
 	filter *rxFilter
+}
+
+// re2MaxMem bounds the memory RE2 may use for one pattern: its program and
+// its DFA cache, kept in RE2's wasm linear memory (outside the Go heap),
+// which never shrinks. The library's default (128 MiB per pattern) would let
+// hostile values grow the CRS's 281 caches without a useful bound; with this
+// one they cannot pass about 281 MiB together (4-11 MB were measured, see
+// docs/benchmarks.md). A full cache is flushed; a search that cannot run
+// within the budget fails and is answered by Go's regexp. One CRS pattern's
+// program does not fit and stays on Go's regexp (none at 2 MiB, 13 at 256
+// KiB).
+const re2MaxMem = 1 << 20
+
+// compileRE2 compiles data (flags included) for RE2 as a one-pattern set:
+// unlike a single Regexp, a set takes a memory bound, reports a DFA that ran
+// out of it as an error rather than silently switching to a slower engine,
+// and answers only "matched or not", all the operator asks of it. It returns
+// nil when RE2 rejects the pattern (syntax Go accepts and RE2 does not, or a
+// program over the budget); the operator then uses Go's regexp alone.
+func compileRE2(data string, maxMem int) *experimental.Set {
+	set, err := experimental.CompileSetWithOptions([]string{data}, experimental.CompileOptions{MaxMem: maxMem})
+	if err != nil {
+		return nil
+	}
+	return set
 }
 
 func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, error) {
@@ -68,13 +106,13 @@ func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, erro
 		if err != nil {
 			return nil, fmt.Errorf("parse @rx %q: %w", opts.Arguments, err)
 		}
-		return &rxCompiled{re: re, filter: newRxFilter(parsed)}, nil
+		return &rxCompiled{re: re, re2: compileRE2(data, re2MaxMem), filter: newRxFilter(parsed)}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	rc := c.(*rxCompiled)
-	return &rxOperator{re: rc.re, filter: rc.filter}, nil
+	return &rxOperator{re: rc.re, re2: rc.re2, filter: rc.filter}, nil
 }
 
 func memoize(m plugintypes.Memoizer, key string, fn func() (any, error)) (any, error) {
@@ -84,13 +122,27 @@ func memoize(m plugintypes.Memoizer, key string, fn func() (any, error)) (any, e
 	return m.Do(key, fn)
 }
 
-// Evaluate matches value as Coraza's rx does, after the prefilter.
+// Evaluate matches value as Coraza's rx does: the prefilter first (except
+// where RE2 is cheaper than it), then RE2 where it may decide, and Go's
+// regexp otherwise and for the captures of a match.
 func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) bool {
-	if o.filter != nil && !o.filter.mayMatch(value) {
+	// skipped: the filter did not run yet; it still must before Go's
+	// regexp, which it saves far more than it costs.
+	skipped := o.filter != nil && o.re2First(value)
+	if o.filter != nil && !skipped && !o.filter.mayMatch(value) {
 		return false
 	}
-	if !tx.Capturing() {
-		return o.re.MatchString(value)
+	matched, ok := o.matchRE2(value)
+	if ok && (!matched || !tx.Capturing()) {
+		return matched
+	}
+	if !ok {
+		if skipped && !o.filter.mayMatch(value) {
+			return false
+		}
+		if !tx.Capturing() {
+			return o.re.MatchString(value)
+		}
 	}
 	m := o.re.FindStringSubmatchIndex(value)
 	if m == nil {
@@ -106,6 +158,34 @@ func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) boo
 		}
 	}
 	return true
+}
+
+// re2SkipFilterLen is the value length from which RE2 alone costs less than
+// a multi-literal prefilter in front of it: Aho-Corasick (an NFA in Go) scans
+// at about 8 ns a byte, RE2's DFA at about 3 ns plus a fixed 250 ns per call.
+// Over the CRS's 121 multi-literal patterns and benign text the filter took
+// 250 ns at 16 bytes against RE2's 270, and 410 ns at 32 bytes against 330.
+// The single-literal filter (an IndexByte scan, 9-330 ns from 8 bytes to
+// 1 KB) is always cheaper and always runs.
+const re2SkipFilterLen = 24
+
+// re2First reports whether value should go to RE2 without the prefilter.
+func (o *rxOperator) re2First(value string) bool {
+	return o.re2 != nil && len(value) >= re2SkipFilterLen && len(o.filter.lits) > 1
+}
+
+// matchRE2 reports whether RE2 finds a match in value, and ok=false when RE2
+// must not decide: no RE2 program, a value that is not valid UTF-8, or a
+// search that failed (DFA out of memory). The caller then runs Go's regexp.
+func (o *rxOperator) matchRE2(value string) (matched, ok bool) {
+	if o.re2 == nil || !utf8.ValidString(value) {
+		return false, false
+	}
+	m, err := o.re2.FindAllStringWithError(value, 1)
+	if err != nil {
+		return false, false
+	}
+	return len(m) > 0, true
 }
 
 // binaryRx serves patterns that match non-UTF-8 bytes, as Coraza does, with
