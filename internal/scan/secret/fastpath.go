@@ -39,11 +39,9 @@ import (
 //
 // The differential tests compare this with the full detector.
 type fastPath struct {
-	full *detect.Detector // every rule, decoding on: gitleaks' own path
-	rest *detect.Detector // the rules that always see the whole file; nil if none
-	// rules are the windowed rules; kwRules maps a keyword index of trie
-	// to the rules it triggers.
-	rules []windowRule
+	full  *detect.Detector // every rule, decoding on: gitleaks' own path
+	rest  *detect.Detector // the rules that always see the whole file; nil if none
+	rules []windowRule     // the windowed rules
 	// trie finds every keyword, overlapping ones included, ignoring ASCII
 	// case; kwRules maps its pattern index to the windowed rules the
 	// keyword triggers, and kwRest to the rest rules (restPaths indexes)
@@ -57,7 +55,8 @@ type fastPath struct {
 	restPaths []*regexp.Regexp
 	// asciiKeywords: every keyword is ASCII, so matching the raw text
 	// ignoring ASCII case finds what gitleaks finds in strings.ToLower of
-	// it (lowerAligned guarantees offsets and ASCII bytes line up).
+	// it (see lowerAligned). Otherwise keywords are searched in the
+	// lowercased text, whose offsets equal raw's only for valid UTF-8.
 	asciiKeywords bool
 	// restAlways: a rest rule runs on every file (it has no keywords and
 	// a regex), so rest cannot be skipped when none of its keywords occur.
@@ -110,11 +109,19 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	required := map[string]bool{}
+	for _, r := range cfg.Rules {
+		for _, req := range r.RequiredRules {
+			required[req.RuleID] = true
+		}
+	}
 	for _, id := range ids {
 		r := cfg.Rules[id]
 		lk := lowerAll(r.Keywords)
 		var sh ruleShape
-		if r.Regex != nil && r.Path == nil && len(r.RequiredRules) == 0 && !r.SkipReport {
+		// A rule another rule requires stays whole-file: gitleaks looks
+		// it up among the rules of the detector running the composite.
+		if r.Regex != nil && r.Path == nil && len(r.RequiredRules) == 0 && !r.SkipReport && !required[id] {
 			sh = shapeOf(r.Regex.String(), lk)
 		}
 		if !sh.windowed {
@@ -155,14 +162,9 @@ func newFastPath(ctx context.Context, cfg config.Config, full *detect.Detector) 
 		p.pathOnly = detect.NewDetectorContext(ctx, pathCfg)
 		p.pathOnly.MaxDecodeDepth = 0
 	}
-	p.asciiKeywords = true
-	for _, k := range kws {
-		for i := 0; i < len(k); i++ {
-			if k[i] >= utf8.RuneSelf {
-				p.asciiKeywords = false
-			}
-		}
-	}
+	p.asciiKeywords = !slices.ContainsFunc(kws, func(k string) bool {
+		return strings.IndexFunc(k, func(r rune) bool { return r >= utf8.RuneSelf }) >= 0
+	})
 	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
 		AsciiCaseInsensitive: true,
 		MatchKind:            ahocorasick.StandardMatch, // overlapping iteration needs it
@@ -237,7 +239,8 @@ func (p *fastPath) detect(ctx context.Context, raw, path string) []report.Findin
 	if mayDecode(raw) {
 		return p.full.DetectContext(ctx, whole)
 	}
-	if !lowerAligned(raw) {
+	if !lowerAligned(raw) || !p.asciiKeywords && !utf8.ValidString(raw) {
+		// strings.ToLower writes U+FFFD (3 bytes) for an invalid byte.
 		return p.full.DetectContext(ctx, whole)
 	}
 	haystack := raw
@@ -457,12 +460,15 @@ func preferSpecific(fs []report.Finding) []report.Finding {
 	return out
 }
 
-// lowerAligned reports whether strings.ToLower(s), in which gitleaks finds
-// keywords, keeps every byte offset of s and whether s holds no rune that
-// a case-insensitive regex matches as an ASCII letter but that does not
-// lowercase to one (the long s): otherwise keyword hits would not line up
-// with regex matches. Lowercasing then changes ASCII letters only in
-// place, so ASCII keywords are found in s by ignoring ASCII case.
+// lowerAligned reports whether every valid rune of s lowercases to a rune
+// of the same length and s holds no rune that a case-insensitive regex
+// matches as an ASCII letter but that does not lowercase to one (the long
+// s): otherwise keyword hits would not line up with regex matches. The
+// ASCII bytes of strings.ToLower(s), in which gitleaks finds keywords, are
+// then those of s lowercased, at the same offsets counted from the start or
+// from any ASCII byte, so ASCII keywords are found in s by ignoring ASCII
+// case. (An invalid byte becomes the 3-byte U+FFFD, which moves later
+// offsets: non-ASCII keywords need valid UTF-8 as well.)
 func lowerAligned(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {

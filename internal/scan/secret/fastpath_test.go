@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -219,17 +221,21 @@ func TestDefaultRulesMostlyWindowed(t *testing.T) {
 // FuzzFastPath checks the fast path against gitleaks' detector on
 // arbitrary files.
 func FuzzFastPath(f *testing.F) {
+	var i byte
 	for _, tc := range trickyCases() {
 		if len(tc.text) < 4096 {
-			f.Add(tc.text)
+			f.Add(tc.text, i)
+			i++
 		}
 	}
 	s, err := New(context.Background(), Options{})
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, text string) {
-		sameAsGitleaks(t, s, "f.txt", text)
+	// Paths that some rules' path conditions admit and others' do not.
+	paths := []string{"f.txt", "src/f.go", "k8s/f.yaml", "infra/f.tf", "f.p12", "web/f.php", "gitleaks.toml"}
+	f.Fuzz(func(t *testing.T, text string, path byte) {
+		sameAsGitleaks(t, s, paths[int(path)%len(paths)], text)
 	})
 }
 
@@ -240,7 +246,9 @@ func FuzzFastPath(f *testing.F) {
 func TestFastPathRestRules(t *testing.T) {
 	s := defaultScanner(t)
 	fk := newFakes(7)
-	k8sSecret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: " + "Qm9vdHN0cmFwUGFzc3dvcmQ" + "\n"
+	// A value short enough (under 16 characters) not to send the file to
+	// gitleaks' decoding pass, so the fast path itself decides.
+	k8sSecret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: " + "cGFzc3dvcmQx" + "\n"
 	tfPassword := "resource \"azurerm_sql_server\" \"db\" {\n  administrator_login_password = \"" + "Vq7pL2xR9mZ4wT" + "\"\n}\n"
 	slack := "hook = \"https://hooks.slack.com/services/T0" + "1234567/B01234567/" + "abcdefghijABCDEFGHIJ1234" + "\"\n"
 	for _, tc := range []struct {
@@ -258,6 +266,54 @@ func TestFastPathRestRules(t *testing.T) {
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			if n := sameAsGitleaks(t, s, tc.path, tc.text); n < tc.min {
+				t.Errorf("gitleaks found %d, the case expects at least %d: it no longer tests what it says", n, tc.min)
+			}
+		})
+	}
+}
+
+// TestFastPathUserConfigs covers rule sets the default config does not
+// have: a non-ASCII keyword (keywords are then searched in the lowercased
+// text, whose offsets move after an invalid byte) and a composite rule
+// requiring a rule that could otherwise be windowed (gitleaks looks the
+// required rule up in the composite's own detector).
+func TestFastPathUserConfigs(t *testing.T) {
+	fk := newFakes(11)
+	for _, tc := range []struct {
+		name, toml, text string
+		min              int
+	}{
+		{
+			name: "non-ASCII keyword after invalid bytes",
+			toml: "[[rules]]\nid = \"ru-key\"\nregex = '''ключ=\\w{4}'''\nkeywords = [\"ключ\"]\n",
+			text: strings.Repeat("\xff", 12) + "\nключ=abcd\n",
+			min:  1,
+		},
+		{
+			name: "default rules beside a non-ASCII keyword, invalid bytes",
+			toml: "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"ru-key\"\nregex = '''ключ=\\w{4}'''\nkeywords = [\"ключ\"]\n",
+			text: strings.Repeat("\xff", 12) + "\nAWS = \"" + fk.AWSKey + "\"\n",
+			min:  1,
+		},
+		{
+			name: "composite requiring a keyword rule",
+			toml: "[[rules]]\nid = \"primary\"\nregex = '''user_id=([a-z0-9]{8})'''\nkeywords = [\"user_id\"]\n" +
+				"[[rules.required]]\nid = \"aux\"\nwithinLines = 2\n\n" +
+				"[[rules]]\nid = \"aux\"\nregex = '''pass_word=([a-z0-9]{10})'''\nkeywords = [\"pass_word\"]\n",
+			text: "user_id=abcd1234\npass_word=q1w2e3r4t5\n",
+			min:  2,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "rules.toml")
+			if err := os.WriteFile(p, []byte(tc.toml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := New(context.Background(), Options{ConfigPath: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := sameAsGitleaks(t, s, "src/app.go", tc.text); n < tc.min {
 				t.Errorf("gitleaks found %d, the case expects at least %d: it no longer tests what it says", n, tc.min)
 			}
 		})

@@ -51,7 +51,6 @@ type ruleShape struct {
 
 // shapeOf analyses expr for the lowercased keywords kws.
 func shapeOf(expr string, kws []string) ruleShape {
-	c := litCache{}
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil || len(kws) == 0 {
 		return ruleShape{}
@@ -60,6 +59,7 @@ func shapeOf(expr string, kws []string) ruleShape {
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
+	c := litCache{}
 	if !c.mustContain(re, kws) {
 		return ruleShape{}
 	}
@@ -237,8 +237,6 @@ func allContain(ls, kws []string) bool {
 	return true
 }
 
-// literals lists every lowercased string re can match when they are few
-// and short; ok is false otherwise.
 // litCache memoizes literals per node for one expression: mustContain asks
 // for the literals of every node on its way down, which without it costs
 // time quadratic in the expression's depth (a third of a secret scan's
@@ -250,8 +248,9 @@ type litResult struct {
 	ok bool
 }
 
-// literals returns lit(re), memoized. The slice is clipped: callers that
-// append to it get a copy and leave the memo intact.
+// literals lists every lowercased string re can match when they are few
+// and short; ok is false otherwise. Memoized; the slice is clipped, so a
+// caller that appends to it gets a copy and leaves the memo intact.
 func (c litCache) literals(re *syntax.Regexp) ([]string, bool) {
 	if r, ok := c[re]; ok {
 		return r.ls, r.ok
@@ -262,6 +261,7 @@ func (c litCache) literals(re *syntax.Regexp) ([]string, bool) {
 	return ls, ok
 }
 
+// lit computes literals(re) (children through the memo).
 func (c litCache) lit(re *syntax.Regexp) (ls []string, ok bool) {
 	switch re.Op {
 	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
