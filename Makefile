@@ -27,9 +27,10 @@ all: lint test build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/rampart
 
-## test: every test with the race detector (the command CI runs)
+## test: every test with the race detector, then the WAF differential tests in full (under -race they sample)
 test:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'TestRxOperatorMatchesGoRegexpCRS|TestRxFilterSoundCRS' ./internal/gateway/waf/
 
 ## test-short: quick run without the race detector
 test-short:

@@ -216,8 +216,9 @@ func differentialInputs(t *testing.T) []string {
 		}
 	}
 	in = dedupe(in)
-	if testing.Short() {
-		// Every tenth distinct value keeps -short quick; the full run covers all.
+	if testing.Short() || raceDetector {
+		// Every tenth distinct value keeps -short and -race quick; the full
+		// run covers all.
 		var sample []string
 		for i := 0; i < len(in); i += 10 {
 			sample = append(sample, in[i])
