@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -283,4 +284,59 @@ func FuzzRxOperatorRE2(f *testing.F) {
 			t.Fatalf("%q on %q: %s", c.re, v, d)
 		}
 	})
+}
+
+// TestRxOperatorRE2Concurrent: the gateway evaluates one compiled operator
+// from every request's goroutine. go-re2 hands each goroutine its own RE2
+// instance from a pool over one shared memory; answers must not depend on
+// what the other goroutines match at the same time (run with -race too).
+func TestRxOperatorRE2Concurrent(t *testing.T) {
+	patterns := []string{
+		`(?i)union[\s\S]*?select`,
+		`<script[^>]*>[\s\S]*?`,
+		`(?:/etc/passwd|/etc/shadow)`,
+	}
+	values := []string{
+		"id=1 UNION ALL SELECT password FROM users",
+		"q=<script src=//x.test>alert(1)</script>",
+		"file=../../etc/passwd",
+		"plain text about unions and selections",
+		strings.Repeat("lorem ipsum ", 500) + "union select 1",
+		"caf\xe9 <script>", // invalid UTF-8: Go's regexp decides
+	}
+	type opRe struct {
+		op plugintypes.Operator
+		re *regexp.Regexp
+	}
+	var ops []opRe
+	for _, p := range patterns {
+		op, err := newRxOperator(plugintypes.OperatorOptions{Arguments: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op.(*rxOperator).re2 == nil {
+			t.Fatalf("RE2 rejected %q", p)
+		}
+		ops = append(ops, opRe{op, regexp.MustCompile(rxFlags + p)})
+	}
+	const goroutines, rounds = 8, 200
+	errs := make(chan string, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range rounds {
+				o := ops[(g+i)%len(ops)]
+				v := values[(g*7+i)%len(values)]
+				if d := rxOperatorDiff(o.op, o.re, v, o.re.MatchString(v)); d != "" {
+					errs <- fmt.Sprintf("%q on %.60q: %s", o.re, v, d)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }
