@@ -29,7 +29,7 @@ build:
 
 ## test: every test with the race detector, then the WAF differential tests in full (under -race they sample)
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 40m ./...
 	$(GO) test -count=1 -run 'TestRxOperatorMatchesGoRegexpCRS|TestRxFilterSoundCRS' ./internal/gateway/waf/
 
 ## test-short: quick run without the race detector
