@@ -405,17 +405,7 @@ func TestRxOperatorEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			op, err := newRxOperator(plugintypes.OperatorOptions{Arguments: tt.pattern})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tx := &captureTx{capturing: tt.capturing, got: map[int]string{}}
-			if got := op.Evaluate(tx, tt.value); got != tt.want {
-				t.Errorf("Evaluate(%q) = %v, want %v", tt.value, got, tt.want)
-			}
-			if diff := cmp.Diff(tx.got, tt.wantCaps); diff != "" {
-				t.Errorf("captures (-got +want):\n%s", diff)
-			}
+			checkEvaluate(t, tt.pattern, tt.value, tt.capturing, tt.want, tt.wantCaps)
 		})
 	}
 }

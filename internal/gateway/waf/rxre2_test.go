@@ -54,6 +54,23 @@ func rxOperatorDiff(op plugintypes.Operator, re *regexp.Regexp, value string, ma
 	return ""
 }
 
+// checkEvaluate compiles pattern as @rx and checks one evaluation's answer
+// and TX captures.
+func checkEvaluate(t *testing.T, pattern, value string, capturing, want bool, wantCaps map[int]string) {
+	t.Helper()
+	op, err := newRxOperator(plugintypes.OperatorOptions{Arguments: pattern})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := &captureTx{capturing: capturing, got: map[int]string{}}
+	if got := op.Evaluate(tx, value); got != want {
+		t.Errorf("Evaluate(%q) = %v, want %v", value, got, want)
+	}
+	if diff := cmp.Diff(tx.got, wantCaps); diff != "" {
+		t.Errorf("captures (-got +want):\n%s", diff)
+	}
+}
+
 // hostileVariants are the inputs where RE2 and Go's regexp are known to part
 // or that stress the operator: invalid UTF-8 before and inside a payload,
 // NUL bytes, the non-ASCII case folds of k and s, and long values.
@@ -168,17 +185,7 @@ func TestRxOperatorRE2Fallback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			op, err := newRxOperator(plugintypes.OperatorOptions{Arguments: pattern})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tx := &captureTx{capturing: tt.capturing, got: map[int]string{}}
-			if got := op.Evaluate(tx, tt.value); got != tt.want {
-				t.Errorf("Evaluate(%q) = %v, want %v", tt.value, got, tt.want)
-			}
-			if diff := cmp.Diff(tx.got, tt.wantCaps); diff != "" {
-				t.Errorf("captures (-got +want):\n%s", diff)
-			}
+			checkEvaluate(t, pattern, tt.value, tt.capturing, tt.want, tt.wantCaps)
 		})
 	}
 }
