@@ -28,14 +28,18 @@ import (
 // keywords within a bounded number of lines (ruleshape.go) runs, through a
 // one-rule gitleaks detector, on those lines only. Everything else takes
 // gitleaks' whole-file path unchanged:
-//   - rules without keywords, with required (composite) rules or a path
-//     condition, and rules the analysis cannot bound: one detector over the
-//     whole file;
+//   - rules without keywords, composite rules and the rules they require,
+//     rules with a path condition, and rules the analysis cannot bound: one
+//     detector over the whole file ("rest"), run when one of their keywords
+//     occurs in a file their path condition admits, or always when one of
+//     them has a regex and no keywords; path-only rules are judged on the
+//     path alone otherwise;
 //   - files that gitleaks' decoding pass would decode (see mayDecode): the
 //     full detector, because a decoded secret's keyword may exist only
 //     after decoding;
 //   - files whose lowercasing moves byte offsets or whose runes case-fold
-//     to ASCII letters (the Kelvin sign, the long s): the full detector.
+//     to ASCII letters (the Kelvin sign, the long s), and, when a keyword
+//     is not ASCII, files that are not valid UTF-8: the full detector.
 //
 // The differential tests compare this with the full detector.
 type fastPath struct {
