@@ -12,6 +12,8 @@ import (
 	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/purl"
 	spdxjson "github.com/spdx/tools-golang/json"
+
+	"github.com/rampart-sec/rampart/internal/boundedio"
 )
 
 // MaxInputSize bounds an SBOM read for matching.
@@ -42,12 +44,9 @@ type Input struct {
 // that carry a package URL, with their OSV ecosystem and package name
 // derived from it.
 func Read(r io.Reader) (*Input, error) {
-	src, err := io.ReadAll(io.LimitReader(r, MaxInputSize+1))
+	src, err := boundedio.ReadAll(r, MaxInputSize)
 	if err != nil {
 		return nil, fmt.Errorf("read sbom: %w", err)
-	}
-	if len(src) > MaxInputSize {
-		return nil, fmt.Errorf("read sbom: over the %d byte limit", MaxInputSize)
 	}
 	var probe struct {
 		BOMFormat   string `json:"bomFormat"`

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/rampart-sec/rampart/internal/boundedio"
 )
 
 // DefaultMaxFileSize is the largest file a scan reads (--max-file-size).
@@ -177,14 +180,11 @@ func (d *Dir) read(p string, size int64) ([]byte, error) {
 	}
 	defer f.Close()
 	// The size may have grown since the walk; never read past the limit.
-	b, err := io.ReadAll(io.LimitReader(f, d.opts.MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > d.opts.MaxFileSize {
+	b, err := boundedio.ReadAll(f, d.opts.MaxFileSize)
+	if errors.Is(err, boundedio.ErrTooLarge) {
 		return nil, fmt.Errorf("%w: over the %d byte limit (--max-file-size)", ErrTooLarge, d.opts.MaxFileSize)
 	}
-	return b, nil
+	return b, err
 }
 
 func (d *Dir) head(p string, n int) ([]byte, error) {

@@ -11,12 +11,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/google/osv-scalibr/purl"
 
+	"github.com/rampart-sec/rampart/internal/boundedio"
 	"github.com/rampart-sec/rampart/internal/finding"
 )
 
@@ -59,12 +59,9 @@ func Load(path string) (*Document, error) {
 		return nil, fmt.Errorf("read vex: %w", err)
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxDocumentSize+1))
+	src, err := boundedio.ReadAll(f, MaxDocumentSize)
 	if err != nil {
-		return nil, fmt.Errorf("read vex: %w", err)
-	}
-	if len(src) > MaxDocumentSize {
-		return nil, fmt.Errorf("%s: over the %d byte limit for a VEX document", path, MaxDocumentSize)
+		return nil, fmt.Errorf("read vex %s: %w", path, err)
 	}
 	return Parse(path, src)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rampart-sec/rampart/internal/boundedio"
 )
 
 // MaxFileSize bounds a config file; anything larger is not a config.
@@ -25,12 +26,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("open config: %w", err)
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	src, err := boundedio.ReadAll(f, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", path, err)
-	}
-	if len(src) > MaxFileSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxFileSize)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,8 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/viper"
 	"github.com/zricethezav/gitleaks/v8/config"
+
+	"github.com/rampart-sec/rampart/internal/boundedio"
 )
 
 // maxConfigSize bounds a rules file: gitleaks' own default is under 150 KiB.
@@ -71,12 +72,9 @@ func readBounded(path string) ([]byte, error) {
 		return nil, fmt.Errorf("secret config: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	b, err := boundedio.ReadAll(f, maxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("secret config %s: %w", path, err)
-	}
-	if len(b) > maxConfigSize {
-		return nil, fmt.Errorf("secret config %s: larger than %d bytes", path, maxConfigSize)
 	}
 	return b, nil
 }
