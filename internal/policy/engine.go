@@ -17,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/rampart-sec/rampart/internal/finding"
+	"github.com/rampart-sec/rampart/internal/policy/planeval"
 )
 
 // Options configures Load.
@@ -30,8 +31,21 @@ type Options struct {
 	AllNamespaces bool
 	// NoBuiltin leaves out the bundled policies.
 	NoBuiltin bool
+	// Evaluator selects how queries run: EvaluatorPlan (the default) or
+	// EvaluatorTopdown.
+	Evaluator string
 	Logger    *slog.Logger
 }
+
+// Evaluators of prepared queries.
+const (
+	// EvaluatorPlan compiles each query to OPA's plan IR and runs it with
+	// planeval, about twice as fast as topdown; a query the planner cannot
+	// plan runs on topdown instead.
+	EvaluatorPlan = "plan"
+	// EvaluatorTopdown runs queries on OPA's own tree-walking evaluator.
+	EvaluatorTopdown = "topdown"
+)
 
 // Query asks the engine to judge one input.
 type Query struct {
@@ -116,13 +130,19 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch opts.Evaluator {
+	case "", EvaluatorPlan, EvaluatorTopdown:
+	default:
+		return nil, fmt.Errorf("unknown policy evaluator %q (want %s or %s)", opts.Evaluator, EvaluatorPlan, EvaluatorTopdown)
+	}
 	e := &Engine{rules: rules, queries: map[string]*kindQueries{}, log: opts.Logger}
+	p := &preparer{compiler: compiler, topdown: opts.Evaluator == EvaluatorTopdown, log: opts.Logger}
 	byKind := map[string][]*Rule{}
 	for _, r := range rules {
 		byKind[r.Input] = append(byKind[r.Input], r)
 	}
 	for kind, rs := range byKind {
-		kq, err := prepareKind(ctx, compiler, rs)
+		kq, err := p.prepareKind(ctx, rs)
 		if err != nil {
 			return nil, fmt.Errorf("prepare %s policies: %w", kind, err)
 		}
@@ -134,8 +154,8 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 
 // prepareKind prepares the queries of one input kind. Resource kinds whose
 // rule sets are equal share one prepared query.
-func prepareKind(ctx context.Context, c *ast.Compiler, rules []*Rule) (*kindQueries, error) {
-	all, err := prepare(ctx, c, rules)
+func (p *preparer) prepareKind(ctx context.Context, rules []*Rule) (*kindQueries, error) {
+	all, err := p.prepare(ctx, rules)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +177,7 @@ func prepareKind(ctx context.Context, c *ast.Compiler, rules []*Rule) (*kindQuer
 		}
 	}
 	if len(generic) > 0 {
-		if kq.generic, err = prepare(ctx, c, generic); err != nil {
+		if kq.generic, err = p.prepare(ctx, generic); err != nil {
 			return nil, err
 		}
 	}
@@ -174,7 +194,7 @@ func prepareKind(ctx context.Context, c *ast.Compiler, rules []*Rule) (*kindQuer
 		}
 		pq, ok := bySet[key.String()]
 		if !ok {
-			if pq, err = prepare(ctx, c, subset); err != nil {
+			if pq, err = p.prepare(ctx, subset); err != nil {
 				return nil, err
 			}
 			bySet[key.String()] = pq
@@ -342,11 +362,29 @@ func packageAnnotation(c *ast.Compiler, pkg ast.Ref) *ast.Annotations {
 	return nil
 }
 
+// preparer prepares queries over one compiled set of policies.
+type preparer struct {
+	compiler *ast.Compiler
+	topdown  bool
+	log      *slog.Logger
+}
+
 // prepare builds one query that collects every rule's results into an array
 // indexed like rules: res := [[r | r := data.a.deny[_]], ...]. A comprehension
 // is empty rather than undefined when a rule has no results.
-func prepare(ctx context.Context, c *ast.Compiler, rules []*Rule) (*preparedKind, error) {
-	pq, err := rego.New(rego.Compiler(c), rego.Query(queryFor(rules))).PrepareForEval(ctx)
+func (p *preparer) prepare(ctx context.Context, rules []*Rule) (*preparedKind, error) {
+	query := queryFor(rules)
+	if !p.topdown {
+		planeval.Register()
+		pq, err := rego.New(rego.Compiler(p.compiler), rego.Query(query), rego.Target(planeval.Target)).PrepareForEval(ctx)
+		if err == nil {
+			return &preparedKind{query: pq, rules: rules}, nil
+		}
+		// The planner does not cover every construct (with on functions,
+		// some dynamic data references): such a query runs on topdown.
+		p.log.Debug("policy query not planned, evaluating it with topdown", "rules", len(rules), "err", err)
+	}
+	pq, err := rego.New(rego.Compiler(p.compiler), rego.Query(query)).PrepareForEval(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -64,3 +64,52 @@ func TestCorpusRuleCounts(t *testing.T) {
 		t.Errorf("finding counts on the corpus changed (-got +want):\n%s", diff)
 	}
 }
+
+// TestEvaluatorsAgree scans the examples, every rule fixture and 2,000
+// corpus documents with the plan evaluator (the default) and with OPA's
+// topdown, and requires the same findings, field for field: planeval is
+// hand-written, topdown is the reference.
+func TestEvaluatorsAgree(t *testing.T) {
+	corpus := t.TempDir()
+	if _, err := k8scorpus.Generate(corpus, 2_000, 1); err != nil {
+		t.Fatal(err)
+	}
+	roots := []string{
+		corpus,
+		filepath.Join("..", "..", "..", "examples"),
+		filepath.Join("..", "..", "..", "policies", "kubernetes", "testdata"),
+		filepath.Join("..", "..", "..", "policies", "dockerfile", "testdata"),
+	}
+	ctx := context.Background()
+	scanAll := func(evaluator string) []string {
+		eng, err := policy.Load(ctx, policy.Options{Evaluator: evaluator})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, root := range roots {
+			target, err := scan.NewDir(root, scan.DirOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := New(Options{Engine: eng})
+			fs, err := (&scan.Runner{Analyzers: sc.Analyzers()}).Run(ctx, target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fs {
+				out = append(out, fmt.Sprintf("%s|%s|%s|%s|%d-%d|%s|%v|%s", root, f.RuleID, f.Location.Path, f.Location.Field,
+					f.Location.StartLine, f.Location.EndLine, f.Message, f.Resource, f.Kind))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	plan, topdown := scanAll(policy.EvaluatorPlan), scanAll(policy.EvaluatorTopdown)
+	if len(plan) < 10_000 {
+		t.Fatalf("only %d findings: the roots were not scanned", len(plan))
+	}
+	if diff := cmp.Diff(topdown, plan); diff != "" {
+		t.Errorf("plan evaluator and topdown disagree (-topdown +plan):\n%s", diff)
+	}
+}
