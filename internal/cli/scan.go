@@ -53,6 +53,7 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 type configFlags struct {
 	outputFlags
 	policies      []string
+	evaluator     string
 	namespaces    []string
 	allNamespaces bool
 	skipDirs      []string
@@ -73,6 +74,9 @@ and --helm-set; a directory with kustomization.yaml is built with kustomize;
 Dockerfile, *.Dockerfile, Containerfile and files starting with FROM are
 Dockerfiles.`
 
+// evaluatorHelp documents --policy-evaluator, which scan config and scan fs share.
+const evaluatorHelp = "how Rego runs: plan (OPA's query plans, about 3x faster) or topdown (OPA's own evaluator, the reference)"
+
 func newScanConfigCmd(e *env) *cobra.Command {
 	var fl configFlags
 	cmd := &cobra.Command{
@@ -90,6 +94,7 @@ func newScanConfigCmd(e *env) *cobra.Command {
 	f.StringSliceVarP(&fl.policies, "policy", "p", nil, "directory or file of extra Rego policies (repeatable)")
 	f.StringSliceVarP(&fl.namespaces, "namespace", "n", nil, "Conftest package to evaluate (repeatable; default main)")
 	f.BoolVar(&fl.allNamespaces, "all-namespaces", false, "evaluate deny/warn/violation rules of every user package")
+	f.StringVar(&fl.evaluator, "policy-evaluator", policy.EvaluatorPlan, evaluatorHelp)
 	f.StringSliceVar(&fl.skipDirs, "skip-dirs", nil, "directory names or paths (globs) to skip, besides .git, node_modules and vendor")
 	f.StringSliceVar(&fl.skipFiles, "skip-files", nil, "file names or paths (globs) to skip")
 	f.StringSliceVar(&fl.helmValues, "helm-values", nil, "values file for Helm charts (repeatable, later wins)")
@@ -105,7 +110,7 @@ func runScanConfig(ctx context.Context, e *env, fl *configFlags, args []string) 
 		return usageError(err)
 	}
 	eng, err := policy.Load(ctx, policy.Options{
-		Dirs: fl.policies, Namespaces: fl.namespaces, AllNamespaces: fl.allNamespaces, Logger: e.log,
+		Dirs: fl.policies, Namespaces: fl.namespaces, AllNamespaces: fl.allNamespaces, Evaluator: fl.evaluator, Logger: e.log,
 	})
 	if err != nil {
 		return usageError(err)

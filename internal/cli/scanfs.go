@@ -44,6 +44,7 @@ type fsFlags struct {
 	secretConfig  string
 	gitHistory    bool
 	policies      []string
+	evaluator     string
 	skipDirs      []string
 	skipFiles     []string
 	maxFileSize   int64
@@ -92,6 +93,7 @@ func newScanFSCmd(e *env, use string) *cobra.Command {
 	f.StringVar(&fl.secretConfig, "secret-config", "", "gitleaks TOML rules file (default: the bundled gitleaks rules; [extend] useDefault = true adds to them)")
 	f.BoolVar(&fl.gitHistory, "git-history", false, "also scan every commit of the git history for secrets")
 	f.StringSliceVarP(&fl.policies, "policy", "p", nil, "directory or file of extra Rego policies for misconfig (repeatable)")
+	f.StringVar(&fl.evaluator, "policy-evaluator", policy.EvaluatorPlan, evaluatorHelp)
 	f.StringSliceVar(&fl.skipDirs, "skip-dirs", nil, "directory names or paths (globs) to skip, besides .git, node_modules and vendor")
 	f.StringSliceVar(&fl.skipFiles, "skip-files", nil, "file names or paths (globs) to skip")
 	f.Int64Var(&fl.maxFileSize, "max-file-size", scan.DefaultMaxFileSize, "skip files larger than this many bytes (reported as errors)")
@@ -150,7 +152,7 @@ func runScanFS(ctx context.Context, e *env, fl *fsFlags, args []string, repo boo
 		defer s.store.Close()
 	}
 	if on[scannerMisconfig] {
-		if s.eng, err = policy.Load(ctx, policy.Options{Dirs: fl.policies, Logger: e.log}); err != nil {
+		if s.eng, err = policy.Load(ctx, policy.Options{Dirs: fl.policies, Evaluator: fl.evaluator, Logger: e.log}); err != nil {
 			return usageError(err)
 		}
 	}
