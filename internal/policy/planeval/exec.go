@@ -170,8 +170,9 @@ type callBuiltinStmt struct {
 }
 
 func (s *callBuiltinStmt) exec(st *state, f []*ast.Term) int {
-	var buf [4]*ast.Term
-	ops := buf[:0]
+	// Built-ins do not call back into the plan, so one operand buffer and
+	// one output callback serve every call of an evaluation.
+	ops := st.ops[:0]
 	for _, a := range s.args {
 		v := a.get(f)
 		if v == nil {
@@ -179,18 +180,14 @@ func (s *callBuiltinStmt) exec(st *state, f []*ast.Term) int {
 		}
 		ops = append(ops, v)
 	}
-	var out *ast.Term
-	var all []*ast.Term
-	err := s.fn(st.bctx, ops, func(t *ast.Term) error {
-		if s.relation {
-			all = append(all, t)
-		}
-		out = t
-		return nil
-	})
+	st.ops = ops
+	st.out, st.outs, st.relation = nil, nil, s.relation
+	err := s.fn(st.bctx, ops, st.emit)
+	out := st.out
 	if s.relation && err == nil {
-		out = ast.ArrayTerm(all...)
+		out = ast.ArrayTerm(st.outs...)
 	}
+	clear(ops)
 	if err != nil {
 		if errHalt(err) {
 			return st.fail(err)

@@ -95,6 +95,13 @@ func (p *Program) Eval(ctx context.Context, ectx *rego.EvalContext, rt ast.Value
 		memo:    make([]memoEntry, p.nmemo),
 		results: ast.NewSet(),
 	}
+	st.emit = func(t *ast.Term) error {
+		if st.relation {
+			st.outs = append(st.outs, t)
+		}
+		st.out = t
+		return nil
+	}
 	st.bctx = topdown.BuiltinContext{
 		Context:                     ctx,
 		Metrics:                     ectx.Metrics(),
@@ -145,6 +152,13 @@ type state struct {
 	err     error
 	retval  *ast.Term // set by ReturnLocalStmt
 	steps   int
+
+	// A built-in call's operands and outputs (see callBuiltinStmt).
+	ops      []*ast.Term
+	out      *ast.Term
+	outs     []*ast.Term
+	relation bool
+	emit     func(*ast.Term) error
 }
 
 type memoEntry struct {
