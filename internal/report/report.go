@@ -52,7 +52,7 @@ func New(tool Tool, targets []string, fs []finding.Finding, showSuppressed bool)
 	}
 	r := &Report{
 		SchemaVersion: SchemaVersion, Tool: tool, CreatedAt: time.Now().UTC().Truncate(time.Second),
-		Targets: targets, Findings: []finding.Finding{},
+		Targets: targets, Findings: make([]finding.Finding, 0, len(fs)),
 		Summary: Summary{BySeverity: map[string]int{}},
 	}
 	for _, s := range finding.Severities() {

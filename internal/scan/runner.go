@@ -92,22 +92,28 @@ func (r *Runner) Run(ctx context.Context, t Target) ([]finding.Finding, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	for range workers {
+	// Each worker keeps its own findings: appending tens of thousands of
+	// findings to one slice under the lock made the workers wait on each
+	// other's copies.
+	perWorker := make([][]finding.Finding, workers)
+	for w := range workers {
 		wg.Go(func() {
+			var mine []finding.Finding
 			for j := range jobs {
 				fs, err := analyze(ctx, j.a, j.f)
 				if err != nil {
 					log.Debug("analyze failed", "analyzer", j.a.Name(), "path", j.f.Path, "err", err)
 					fs = append(fs, ErrorFinding(j.f.Path, err))
 				}
+				mine = append(mine, fs...)
 				mu.Lock()
-				out = append(out, fs...)
 				done++
 				if r.Progress != nil {
 					r.Progress(done, len(queue))
 				}
 				mu.Unlock()
 			}
+			perWorker[w] = mine
 		})
 	}
 	var err error
@@ -124,6 +130,9 @@ feed:
 	wg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	for _, fs := range perWorker {
+		out = append(out, fs...)
 	}
 	for _, a := range r.Analyzers {
 		fin, ok := a.(Finisher)
