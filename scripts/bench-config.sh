@@ -16,7 +16,9 @@
 #   RUNS=3                timed runs per tool (the median is reported)
 #   BENCH_TRIVY_RUNS      timed runs for Trivy (default $RUNS; one Trivy run on
 #                         10,000 docs takes ~8-11 min and ~5 GB on 2 CPUs)
-#   BENCH_TOOLS="rampart trivy kube-linter kube-score"   tools to run
+#   BENCH_TOOLS="rampart rampart-topdown trivy kube-linter kube-score"   tools to run
+#                         (rampart-topdown: the same binary with
+#                         --policy-evaluator topdown, OPA's own evaluator)
 #   RAMPART_BENCH_CACHE   cache for peer binaries (default ~/.cache/rampart-bench)
 #   KEEP_TMP=1            keep the temporary directory (corpus, logs)
 #
@@ -31,7 +33,7 @@ DOCS=${DOCS:-10000}
 SEED=${SEED:-1}
 RUNS=${RUNS:-3}
 BENCH_TRIVY_RUNS=${BENCH_TRIVY_RUNS:-$RUNS}
-BENCH_TOOLS=${BENCH_TOOLS:-rampart trivy kube-linter kube-score}
+BENCH_TOOLS=${BENCH_TOOLS:-rampart rampart-topdown trivy kube-linter kube-score}
 CACHE=${RAMPART_BENCH_CACHE:-$HOME/.cache/rampart-bench}
 BIN=$CACHE/bin
 
@@ -147,9 +149,10 @@ fi
 
 # --- (c) rampart --------------------------------------------------------------
 
-if want_tool rampart; then
+if want_tool rampart || want_tool rampart-topdown; then
 	if go build -o "$tmp/rampart" ./cmd/rampart >"$tmp/rampart-build.log" 2>&1; then
 		available[rampart]=1
+		available[rampart-topdown]=1
 	else
 		log "skipping rampart: 'go build ./cmd/rampart' failed: $(head -n1 "$tmp/rampart-build.log")"
 	fi
@@ -164,6 +167,9 @@ tool_cmd() {
 	case $tool in
 	rampart)
 		cmd=("$tmp/rampart" scan config --format json --output /dev/null "$corpus")
+		;;
+	rampart-topdown)
+		cmd=("$tmp/rampart" scan config --policy-evaluator topdown --format json --output /dev/null "$corpus")
 		;;
 	trivy)
 		# Trivy's default --timeout (5m) aborts a large corpus on a small
@@ -187,7 +193,7 @@ tool_cmd() {
 
 tool_version() {
 	case $1 in
-	rampart)
+	rampart | rampart-topdown)
 		{ "$tmp/rampart" version 2>/dev/null || "$tmp/rampart" --version 2>/dev/null || true; } |
 			head -n1 | sed -E 's/^rampart[[:space:]]+//; s/^version:?[[:space:]]*//'
 		;;
@@ -258,7 +264,7 @@ fi
 
 declare -A wall=() cpu=() rss=() version=()
 order=()
-for tool in rampart trivy kube-linter kube-score; do
+for tool in rampart rampart-topdown trivy kube-linter kube-score; do
 	want_tool "$tool" || continue
 	[[ -n ${available[$tool]:-} ]] || continue
 	version[$tool]=$(tool_version "$tool")
