@@ -305,11 +305,13 @@ func (c *compiler) call(s *ir.CallStmt) (stmt, error) {
 		return nil, fmt.Errorf("unknown built-in %q", s.Func)
 	}
 	// A relation (walk) yields many outputs; its plan scans the array of them.
-	relation := false
+	// A built-in without a result (print) holds whenever it succeeds.
+	relation, void := false, false
 	if b, ok := ast.BuiltinMap[s.Func]; ok {
 		relation = b.Relation
+		void = b.Decl != nil && b.Decl.Result() == nil
 	}
-	return &callBuiltinStmt{name: s.Func, fn: bf, args: args, target: target, relation: relation}, nil
+	return &callBuiltinStmt{name: s.Func, fn: bf, args: args, target: target, relation: relation, void: void}, nil
 }
 
 func (c *compiler) with(s *ir.WithStmt) (stmt, error) {

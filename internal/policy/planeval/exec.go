@@ -167,6 +167,7 @@ type callBuiltinStmt struct {
 	args     []operand
 	target   int
 	relation bool
+	void     bool
 }
 
 func (s *callBuiltinStmt) exec(st *state, f []*ast.Term) int {
@@ -193,6 +194,9 @@ func (s *callBuiltinStmt) exec(st *state, f []*ast.Term) int {
 			return st.fail(err)
 		}
 		return 0 // undefined, as topdown without strict built-in errors
+	}
+	if s.void {
+		return next
 	}
 	if out == nil {
 		return 0

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
@@ -79,7 +80,14 @@ var (
 
 // Eval runs the plan on input and returns the result set: a set of objects
 // binding the query's variables, as rego.TargetPluginEval requires.
-func (p *Program) Eval(ctx context.Context, ectx *rego.EvalContext, rt ast.Value) (ast.Value, error) {
+func (p *Program) Eval(ctx context.Context, ectx *rego.EvalContext, rt ast.Value) (_ ast.Value, err error) {
+	// A built-in that panics on an input nobody vetted fails this
+	// evaluation, not the process.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("planeval: internal error: %v", r)
+		}
+	}()
 	input := ectx.ParsedInput()
 	if input == nil {
 		if raw := ectx.RawInput(); raw != nil {
@@ -120,9 +128,12 @@ func (p *Program) Eval(ctx context.Context, ectx *rego.EvalContext, rt ast.Value
 	if st.bctx.Capabilities == nil {
 		st.bctx.Capabilities = p.caps
 	}
-	if t := ectx.Time(); !t.IsZero() {
-		st.bctx.Time = ast.NewTerm(ast.Number(strconv.FormatInt(t.UnixNano(), 10)))
+	// time.now_ns is the same for the whole evaluation, as in topdown.
+	now := ectx.Time()
+	if now.IsZero() {
+		now = time.Now()
 	}
+	st.bctx.Time = ast.NewTerm(ast.Number(strconv.FormatInt(now.UnixNano(), 10)))
 	if rt != nil {
 		st.bctx.Runtime = ast.NewTerm(rt)
 	}

@@ -111,6 +111,14 @@ ok contains "split" if split(input.s, "b")[1] == "c"`,
 		},
 	},
 	{
+		name: "print holds, time is fixed per evaluation",
+		module: `package t
+p contains "printed" if { print("x", input.a); true }
+same if time.now_ns() == time.now_ns()`,
+		query:  "x := [data.t.p, data.t.same]",
+		inputs: []string{`{"a": 1}`, `{}`},
+	},
+	{
 		name: "conflicting complete rule is an error",
 		module: `package t
 v := 1 if input.a
@@ -149,7 +157,9 @@ func TestAgreesWithTopdown(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			mod := rego.Module("t.rego", tc.module)
-			v1 := rego.SetRegoVersion(ast.RegoV1)
+			// print is kept (rego drops it by default) so that its
+			// result-less call is exercised.
+			v1 := func(r *rego.Rego) { rego.SetRegoVersion(ast.RegoV1)(r); rego.EnablePrintStatements(true)(r) }
 			td, err := rego.New(rego.Query(tc.query), mod, v1).PrepareForEval(ctx)
 			if err != nil {
 				t.Fatal(err)
