@@ -374,6 +374,8 @@ type preparer struct {
 // is empty rather than undefined when a rule has no results.
 func (p *preparer) prepare(ctx context.Context, rules []*Rule) (*preparedKind, error) {
 	query := queryFor(rules)
+	// planeval reads no rego store; the engine loads no base data, only
+	// rules, so the plan sees everything topdown would.
 	if !p.topdown {
 		planeval.Register()
 		pq, err := rego.New(rego.Compiler(p.compiler), rego.Query(query), rego.Target(planeval.Target)).PrepareForEval(ctx)

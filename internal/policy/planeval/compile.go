@@ -69,7 +69,6 @@ func Compile(pol *ir.Policy, custom map[string]topdown.BuiltinFunc) (*Program, e
 				c.prog.nmemo++
 			}
 			c.funcs[f.Name] = fn
-			c.prog.funcs = append(c.prog.funcs, fn)
 		}
 		for _, f := range pol.Funcs.Funcs {
 			fn := c.funcs[f.Name]

@@ -17,6 +17,11 @@
 // of input and data only) are memoized per evaluation, and built-in errors
 // make the call undefined unless they halt evaluation, as in topdown's
 // default non-strict mode.
+//
+// The data document holds the policies' rules only: base documents in a
+// rego store are not read (the plugin interface does not pass the store).
+// Rampart's engine loads none; a caller that adds base data must evaluate
+// with topdown.
 package planeval
 
 import (
@@ -66,8 +71,7 @@ func (plugin) PrepareForEval(_ context.Context, p *ir.Policy, opts ...rego.Prepa
 // use: every Eval has its own locals and memo.
 type Program struct {
 	plan  *function
-	funcs []*function // memoized ones have memo >= 0
-	nmemo int
+	nmemo int // rules of input and data only, memoized per evaluation
 	caps  *ast.Capabilities
 }
 
