@@ -291,6 +291,9 @@ func (c *compiler) call(s *ir.CallStmt) (stmt, error) {
 	}
 	target := c.local(s.Result)
 	if fn, ok := c.funcs[s.Func]; ok {
+		if len(args) < len(fn.params) {
+			return undefinedStmt{}, nil
+		}
 		if len(args) != len(fn.params) {
 			return nil, fmt.Errorf("call %s: %d arguments for %d parameters", s.Func, len(args), len(fn.params))
 		}

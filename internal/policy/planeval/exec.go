@@ -265,12 +265,12 @@ type assignStmt struct {
 	target int
 }
 
+// exec copies the source even when it is undefined, as the Wasm target
+// does: the planner saves an absent input this way before a with statement
+// and restores it after, and later statements that read the local are
+// undefined anyway.
 func (s *assignStmt) exec(_ *state, f []*ast.Term) int {
-	v := s.src.get(f)
-	if v == nil {
-		return 0
-	}
-	f[s.target] = v
+	f[s.target] = s.src.get(f)
 	return next
 }
 
@@ -293,6 +293,14 @@ func (s *assignOnceStmt) exec(st *state, f []*ast.Term) int {
 	f[s.target] = v
 	return next
 }
+
+// undefinedStmt stands for a call the planner made with fewer arguments
+// than the function has parameters (a query that enumerates a package
+// reaches its functions as if they were rules): topdown skips functions
+// there, so the call is undefined.
+type undefinedStmt struct{}
+
+func (undefinedStmt) exec(*state, []*ast.Term) int { return 0 }
 
 type resetStmt struct{ target int }
 
@@ -487,7 +495,7 @@ type withStmt struct {
 
 func (s *withStmt) exec(st *state, f []*ast.Term) int {
 	v := s.value.get(f)
-	if v == nil {
+	if v == nil && len(s.path) > 0 {
 		return 0
 	}
 	saved, savedMemo := f[s.local], st.memo
@@ -516,14 +524,12 @@ func upsert(doc *ast.Term, path []*ast.Term, v *ast.Term) *ast.Term {
 	if len(path) == 0 {
 		return v
 	}
-	var obj ast.Object
+	// Shallow copies along the path: values off the path are shared.
+	obj := ast.NewObject()
 	if doc != nil {
 		if o, ok := doc.Value.(ast.Object); ok {
-			obj = o.Copy()
+			o.Foreach(func(k, v *ast.Term) { obj.Insert(k, v) })
 		}
-	}
-	if obj == nil {
-		obj = ast.NewObject()
 	}
 	obj.Insert(path[0], upsert(obj.Get(path[0]), path[1:], v))
 	return ast.NewTerm(obj)

@@ -22,6 +22,14 @@
 // rego store are not read (the plugin interface does not pass the store).
 // Rampart's engine loads none; a caller that adds base data must evaluate
 // with topdown.
+//
+// Known differences from topdown, none of which changes a decision: a query
+// with several solutions returns them as a set (the plugin interface asks
+// for one), so duplicates collapse and the order is the set's; where two
+// equal numbers written differently compete for one value (a complete rule
+// or an object comprehension yielding both 1 and 1.0), the one kept may be
+// written the other way; and the non-deterministic built-in cache
+// (rego.EvalNDBuiltinCache) is not filled.
 package planeval
 
 import (
