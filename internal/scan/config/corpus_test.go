@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampart-sec/rampart/internal/bench/k8scorpus"
+	"github.com/rampart-sec/rampart/internal/finding"
 	"github.com/rampart-sec/rampart/internal/policy"
 	"github.com/rampart-sec/rampart/internal/scan"
 )
@@ -30,15 +31,7 @@ func TestCorpusRuleCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target, err := scan.NewDir(dir, scan.DirOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := New(Options{Engine: eng})
-	fs, err := (&scan.Runner{Analyzers: sc.Analyzers()}).Run(ctx, target)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs := scanDir(t, eng, dir)
 	counts := map[string]int{}
 	for _, f := range fs {
 		counts[f.RuleID]++
@@ -88,16 +81,7 @@ func TestEvaluatorsAgree(t *testing.T) {
 		}
 		var out []string
 		for _, root := range roots {
-			target, err := scan.NewDir(root, scan.DirOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := New(Options{Engine: eng})
-			fs, err := (&scan.Runner{Analyzers: sc.Analyzers()}).Run(ctx, target)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range fs {
+			for _, f := range scanDir(t, eng, root) {
 				out = append(out, fmt.Sprintf("%s|%s|%s|%s|%d-%d|%s|%v|%s", root, f.RuleID, f.Location.Path, f.Location.Field,
 					f.Location.StartLine, f.Location.EndLine, f.Message, f.Resource, f.Kind))
 			}
@@ -112,4 +96,19 @@ func TestEvaluatorsAgree(t *testing.T) {
 	if diff := cmp.Diff(topdown, plan); diff != "" {
 		t.Errorf("plan evaluator and topdown disagree (-topdown +plan):\n%s", diff)
 	}
+}
+
+// scanDir runs the config scanner over a directory with the given engine.
+func scanDir(t *testing.T, eng *policy.Engine, dir string) []finding.Finding {
+	t.Helper()
+	target, err := scan.NewDir(dir, scan.DirOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := New(Options{Engine: eng})
+	fs, err := (&scan.Runner{Analyzers: sc.Analyzers()}).Run(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }
