@@ -75,7 +75,7 @@ Dockerfile, *.Dockerfile, Containerfile and files starting with FROM are
 Dockerfiles.`
 
 // evaluatorHelp documents --policy-evaluator, which scan config and scan fs share.
-const evaluatorHelp = "how Rego runs: plan (OPA's query plans, about 3x faster) or topdown (OPA's own evaluator, the reference)"
+const evaluatorHelp = "how Rego runs: plan (OPA's query plans, about a third of the CPU) or topdown (OPA's own evaluator, the reference)"
 
 func newScanConfigCmd(e *env) *cobra.Command {
 	var fl configFlags

@@ -92,9 +92,9 @@ func (r *Runner) Run(ctx context.Context, t Target) ([]finding.Finding, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Each worker keeps its own findings: appending tens of thousands of
-	// findings to one slice under the lock made the workers wait on each
-	// other's copies.
+	// Each worker keeps its own findings: appending every file's findings
+	// to one shared slice copied them under the lock while the other
+	// workers waited.
 	perWorker := make([][]finding.Finding, workers)
 	for w := range workers {
 		wg.Go(func() {
