@@ -36,7 +36,6 @@ func (o operand) get(f []*ast.Term) *ast.Term {
 
 // compiler translates one ir.Policy.
 type compiler struct {
-	pol    *ir.Policy
 	strs   []*ast.Term
 	funcs  map[string]*function
 	custom map[string]topdown.BuiltinFunc
@@ -51,7 +50,7 @@ func Compile(pol *ir.Policy, custom map[string]topdown.BuiltinFunc) (*Program, e
 	if pol.Plans == nil || len(pol.Plans.Plans) != 1 {
 		return nil, fmt.Errorf("planeval: want one plan, got %d", plansLen(pol))
 	}
-	c := &compiler{pol: pol, funcs: map[string]*function{}, custom: custom, prog: &Program{caps: ast.CapabilitiesForThisVersion()}}
+	c := &compiler{funcs: map[string]*function{}, custom: custom, prog: &Program{}}
 	if pol.Static != nil {
 		for _, s := range pol.Static.Strings {
 			c.strs = append(c.strs, ast.StringTerm(s.Value))
@@ -73,7 +72,7 @@ func Compile(pol *ir.Policy, custom map[string]topdown.BuiltinFunc) (*Program, e
 		for _, f := range pol.Funcs.Funcs {
 			fn := c.funcs[f.Name]
 			c.cur = fn
-			fn.nlocals = maxInt(fn.ret, maxSlice(fn.params)) + 1
+			fn.nlocals = max(fn.ret, maxSlice(fn.params)) + 1
 			bs, err := c.blocks(f.Blocks)
 			if err != nil {
 				return nil, fmt.Errorf("planeval: function %s: %w", f.Name, err)
@@ -106,8 +105,6 @@ func maxSlice(xs []int) int {
 	}
 	return m
 }
-
-func maxInt(a, b int) int { return max(a, b) }
 
 // local records a local's use so that frames are large enough.
 func (c *compiler) local(l ir.Local) int {

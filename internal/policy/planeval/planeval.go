@@ -80,8 +80,10 @@ func (plugin) PrepareForEval(_ context.Context, p *ir.Policy, opts ...rego.Prepa
 type Program struct {
 	plan  *function
 	nmemo int // rules of input and data only, memoized per evaluation
-	caps  *ast.Capabilities
 }
+
+// capabilities are what built-ins see when the evaluation names none.
+var capabilities = sync.OnceValue(func() *ast.Capabilities { return ast.CapabilitiesForThisVersion() })
 
 // Errors that abort evaluation, as topdown reports them.
 var (
@@ -138,7 +140,7 @@ func (p *Program) Eval(ctx context.Context, ectx *rego.EvalContext, rt ast.Value
 		st.bctx.Metrics = metrics.New()
 	}
 	if st.bctx.Capabilities == nil {
-		st.bctx.Capabilities = p.caps
+		st.bctx.Capabilities = capabilities()
 	}
 	// time.now_ns is the same for the whole evaluation, as in topdown.
 	now := ectx.Time()
