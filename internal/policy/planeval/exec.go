@@ -13,9 +13,9 @@ type stmt interface {
 	exec(st *state, f []*ast.Term) int
 }
 
-// exec runs the block: next when it ran to its end, ret, abort, or the
-// number of blocks still to leave after this one was left by a break of
-// that index (0: only this block).
+// exec runs the block and returns next when it ran to its end, ret, abort,
+// or n >= 0 when a statement left it with a break of index n (0: this block
+// only; the holder of the block decides what larger indexes leave).
 func (b *block) exec(st *state, f []*ast.Term) int {
 	for _, s := range b.stmts {
 		if r := s.exec(st, f); r != next {
