@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/finding"
@@ -38,8 +39,17 @@ func (ci *connInfo) tlsInfo(cs *tls.ConnectionState) *TLSInfo {
 	return ci.tls
 }
 
+// testHookServe, set only by tests, is called with +1 as a request's
+// handler starts and -1 as it returns: the handlers actually running,
+// which the upstream can only observe late.
+var testHookServe atomic.Pointer[func(delta int)]
+
 // ServeHTTP runs the guard chain of the request's route, then its handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := testHookServe.Load(); h != nil {
+		(*h)(1)
+		defer (*h)(-1)
+	}
 	st := s.state.Load()
 	req := &Request{HTTP: r, Start: time.Now()}
 	req.ClientIP, req.PeerTrusted = st.trust.clientIP(peerAddr(r.RemoteAddr), r.Header)
