@@ -11,7 +11,6 @@ import (
 // function is a planned function (a rule or a Rego function) or the plan
 // itself, with its calls resolved.
 type function struct {
-	name    string
 	params  []int
 	ret     int
 	blocks  []*block
@@ -59,7 +58,7 @@ func Compile(pol *ir.Policy, custom map[string]topdown.BuiltinFunc) (*Program, e
 	// Declare every function first: calls may precede their callee.
 	if pol.Funcs != nil {
 		for _, f := range pol.Funcs.Funcs {
-			fn := &function{name: f.Name, ret: int(f.Return), memo: -1}
+			fn := &function{ret: int(f.Return), memo: -1}
 			for _, p := range f.Params {
 				fn.params = append(fn.params, int(p))
 			}
@@ -81,7 +80,7 @@ func Compile(pol *ir.Policy, custom map[string]topdown.BuiltinFunc) (*Program, e
 		}
 	}
 	plan := pol.Plans.Plans[0]
-	c.cur = &function{name: plan.Name, memo: -1, nlocals: int(ir.Unused)}
+	c.cur = &function{memo: -1, nlocals: int(ir.Unused)}
 	bs, err := c.blocks(plan.Blocks)
 	if err != nil {
 		return nil, fmt.Errorf("planeval: plan %s: %w", plan.Name, err)
@@ -141,6 +140,15 @@ func (c *compiler) operands(os []ir.Operand) ([]operand, error) {
 	return out, nil
 }
 
+// pair translates the two operands of a statement.
+func (c *compiler) pair(a, b ir.Operand) (operand, operand, error) {
+	ops, err := c.operands([]ir.Operand{a, b})
+	if err != nil {
+		return operand{}, operand{}, err
+	}
+	return ops[0], ops[1], nil
+}
+
 func (c *compiler) blocks(bs []*ir.Block) ([]*block, error) {
 	out := make([]*block, len(bs))
 	for i, b := range bs {
@@ -181,11 +189,7 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 	case *ir.BreakStmt:
 		return &breakStmt{index: int(s.Index)}, nil
 	case *ir.DotStmt:
-		src, err := c.operand(s.Source)
-		if err != nil {
-			return nil, err
-		}
-		key, err := c.operand(s.Key)
+		src, key, err := c.pair(s.Source, s.Key)
 		return &dotStmt{src: src, key: key, target: c.local(s.Target)}, err
 	case *ir.LenStmt:
 		src, err := c.operand(s.Source)
@@ -223,18 +227,10 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 	case *ir.MakeSetStmt:
 		return &makeSetStmt{target: c.local(s.Target)}, nil
 	case *ir.EqualStmt:
-		a, err := c.operand(s.A)
-		if err != nil {
-			return nil, err
-		}
-		b, err := c.operand(s.B)
+		a, b, err := c.pair(s.A, s.B)
 		return &equalStmt{a: a, b: b}, err
 	case *ir.NotEqualStmt:
-		a, err := c.operand(s.A)
-		if err != nil {
-			return nil, err
-		}
-		b, err := c.operand(s.B)
+		a, b, err := c.pair(s.A, s.B)
 		return &equalStmt{a: a, b: b, negate: true}, err
 	case *ir.IsArrayStmt:
 		src, err := c.operand(s.Source)
@@ -253,18 +249,10 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 		v, err := c.operand(s.Value)
 		return &arrayAppendStmt{value: v, array: c.local(s.Array)}, err
 	case *ir.ObjectInsertStmt:
-		k, err := c.operand(s.Key)
-		if err != nil {
-			return nil, err
-		}
-		v, err := c.operand(s.Value)
+		k, v, err := c.pair(s.Key, s.Value)
 		return &objectInsertStmt{key: k, value: v, object: c.local(s.Object)}, err
 	case *ir.ObjectInsertOnceStmt:
-		k, err := c.operand(s.Key)
-		if err != nil {
-			return nil, err
-		}
-		v, err := c.operand(s.Value)
+		k, v, err := c.pair(s.Key, s.Value)
 		return &objectInsertStmt{key: k, value: v, object: c.local(s.Object), once: true}, err
 	case *ir.ObjectMergeStmt:
 		return &objectMergeStmt{a: c.local(s.A), b: c.local(s.B), target: c.local(s.Target)}, nil
@@ -310,7 +298,7 @@ func (c *compiler) call(s *ir.CallStmt) (stmt, error) {
 		relation = b.Relation
 		void = b.Decl != nil && b.Decl.Result() == nil
 	}
-	return &callBuiltinStmt{name: s.Func, fn: bf, args: args, target: target, relation: relation, void: void}, nil
+	return &callBuiltinStmt{fn: bf, args: args, target: target, relation: relation, void: void}, nil
 }
 
 func (c *compiler) with(s *ir.WithStmt) (stmt, error) {

@@ -162,7 +162,6 @@ func (s *callFuncStmt) exec(st *state, f []*ast.Term) int {
 }
 
 type callBuiltinStmt struct {
-	name     string
 	fn       topdown.BuiltinFunc
 	args     []operand
 	target   int
