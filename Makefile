@@ -11,6 +11,7 @@ export GOFLAGS += -tags=$(TAGS)
 
 GO          ?= go
 BIN         ?= bin/rampart
+GATEWAY_BIN ?= bin/rampart-gateway
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X github.com/rampart-sec/rampart/internal/cli.Version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -19,7 +20,7 @@ DOCS        ?= 10000
 # Trivy takes about ten minutes per run on the 10,000-document corpus.
 BENCH_TRIVY_RUNS ?= 1
 
-.PHONY: all build test test-short bench bench-peers bench-gateway bench-deps lint fuzz demo clean
+.PHONY: all build build-gateway test test-short bench bench-peers bench-gateway bench-deps lint fuzz demo clean
 
 all: lint test build
 
@@ -27,10 +28,15 @@ all: lint test build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/rampart
 
+## build-gateway: compile bin/rampart-gateway, the gateway-only build (no scanners; for the edge)
+build-gateway:
+	$(GO) build -trimpath -tags '$(TAGS),gatewayonly' -ldflags '$(LDFLAGS)' -o $(GATEWAY_BIN) ./cmd/rampart
+
 ## test: every test with the race detector, then the WAF differential tests in full (under -race they sample)
 test:
 	$(GO) test -race -count=1 -timeout 40m ./...
 	$(GO) test -count=1 -run 'TestRxOperatorMatchesGoRegexpCRS|TestRxFilterSoundCRS' ./internal/gateway/waf/
+	$(GO) test -count=1 -tags '$(TAGS),gatewayonly' ./internal/cli/
 
 ## test-short: quick run without the race detector
 test-short:
@@ -53,6 +59,7 @@ bench-deps:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(GO) vet -tags '$(TAGS),gatewayonly' ./internal/cli/ ./cmd/...
 	$(GO) run $(STATICCHECK) ./...
 
 ## fuzz: run each fuzz target for FUZZTIME (the list is found from the sources)

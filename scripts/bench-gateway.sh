@@ -32,6 +32,9 @@
 #   BENCH_ROWS="upstream nginx gw gw-tls gw-tls-rl-fp nginx-modsec gw-crs"
 #   BENCH_PACED=1         run the half-peak latency cells (0 to skip)
 #   BENCH_PACED_ROUNDS=3  paced rounds per row, alternating rows; the median counts
+#   BENCH_GW_BUILD=gateway  the gateway rows run the gateway-only build
+#                         (make build-gateway), what an edge deployment
+#                         runs; "full" runs the full binary with the scanners
 #   BENCH_GW_LOG_LEVEL=info  the gateway's --log-level; info logs every
 #                         request, as nginx's (buffered) access log does
 #   KEEP_TMP=1            keep the temporary directory (configs, logs)
@@ -53,6 +56,7 @@ BENCH_PROCS=${BENCH_PROCS:-$ncpu}
 BENCH_ROWS=${BENCH_ROWS:-upstream nginx gw gw-tls gw-tls-rl-fp nginx-modsec gw-crs}
 BENCH_PACED=${BENCH_PACED:-1}
 BENCH_GW_LOG_LEVEL=${BENCH_GW_LOG_LEVEL:-info}
+BENCH_GW_BUILD=${BENCH_GW_BUILD:-gateway}
 BENCH_PACED_ROUNDS=${BENCH_PACED_ROUNDS:-3}
 
 # Debian's CRS 3.3 layout (modsecurity-crs package).
@@ -73,6 +77,7 @@ usage_die() {
 for v in BENCH_DURATION BENCH_CONNECTIONS BENCH_THREADS BENCH_PROCS BENCH_PACED_ROUNDS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_die "$v must be a positive integer, got '${!v}'"
 done
+[[ $BENCH_GW_BUILD == gateway || $BENCH_GW_BUILD == full ]] || usage_die "BENCH_GW_BUILD must be gateway or full, got '$BENCH_GW_BUILD'"
 [[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || usage_die "BENCH_WARMUP must be a non-negative integer, got '$BENCH_WARMUP'"
 for r in $BENCH_ROWS; do
 	case $r in upstream | nginx | gw | gw-tls | gw-tls-rl-fp | nginx-modsec | gw-crs) ;;
@@ -163,7 +168,10 @@ wait_http() {
 
 log "building the upstream and rampart"
 go build -trimpath -o "$tmp/upstream" ./internal/bench/upstream
-go build -trimpath -o "$tmp/rampart" ./cmd/rampart
+# gore2regex as in the Makefile; gatewayonly unless BENCH_GW_BUILD=full.
+rampart_tags=gore2regex
+[[ $BENCH_GW_BUILD == gateway ]] && rampart_tags+=,gatewayonly
+go build -trimpath -tags "$rampart_tags" -o "$tmp/rampart" ./cmd/rampart
 have_gateway=0
 if "$tmp/rampart" gateway --help >/dev/null 2>&1 && "$tmp/rampart" gateway --help 2>&1 | grep -q -- '-c'; then
 	have_gateway=1

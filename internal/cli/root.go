@@ -43,13 +43,16 @@ var errFindings = &exitError{code: ExitFindings, err: errors.New("findings at or
 var Version = ""
 
 func version() string {
+	v := "dev"
 	if Version != "" {
-		return Version
+		v = Version
+	} else if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	if edition != "" {
+		v += " (" + edition + " build)"
 	}
-	return "dev"
+	return v
 }
 
 // env is what commands need from the process: streams and a logger.
@@ -79,10 +82,14 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	e.stderrTTY = isTerminal(stderr)
 	var logLevel string
 	var quiet bool
+	long := rootHelp
+	if edition != "" {
+		long += "\n\nThis is the " + edition + " build: the scanners are left out (docs/gateway.md)."
+	}
 	root := &cobra.Command{
 		Use:           "rampart",
 		Short:         "Cloud-native security scanner and policy engine",
-		Long:          rootHelp,
+		Long:          long,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -109,7 +116,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "", "log level: debug, info, warn, error")
 	root.PersistentFlags().String("config", "", "YAML file of flag values (keys are flag names)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-	root.AddCommand(newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newPoliciesCmd(e), newGatewayCmd(e), newTLSCmd(e))
+	root.AddCommand(commands(e)...)
 	return root
 }
 
