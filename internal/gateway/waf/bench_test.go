@@ -115,11 +115,11 @@ func rampartHandler(b *testing.B) http.Handler {
 // CRS setup and rules, blocking on: the "stock Coraza" baseline.
 func stockHandler(b *testing.B) http.Handler {
 	b.Helper()
-	if rxRegistered.Load() {
+	if operatorsRegistered.Load() {
 		// The operator registry is process wide: once a Rampart WAF exists,
-		// Coraza would run Rampart's rx too. The Stock benchmarks come first
+		// Coraza would run Rampart's operators too. The Stock benchmarks come first
 		// in this file so that one -bench run measures both.
-		b.Skip("stock Coraza needs a process without Rampart's rx operator: run -bench StockCoraza on its own")
+		b.Skip("stock Coraza needs a process without Rampart's operators: run -bench StockCoraza on its own")
 	}
 	w, err := coraza.NewWAF(coraza.NewWAFConfig().
 		WithRootFS(coreruleset.FS).

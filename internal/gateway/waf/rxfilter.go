@@ -6,9 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
 
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
+	"github.com/rampart-sec/rampart/internal/ahocorasick"
 )
 
 // rxFilter is a sound literal prefilter for one regular expression: every
@@ -20,9 +19,9 @@ import (
 // anchored prefixes, and Coraza's SecRxPreFilter is unsound on the CRS (it
 // lost two detections). Matching the literals is left to Aho-Corasick.
 type rxFilter struct {
-	lits   []string // ASCII-lowercased; compared ASCII-case-insensitively
-	minLen int      // shortest literal: shorter values cannot contain one
-	ac     ahocorasick.AhoCorasick
+	lits   []string             // ASCII-lowercased; compared ASCII-case-insensitively
+	minLen int                  // shortest literal: shorter values cannot contain one
+	ac     *ahocorasick.Matcher // ASCII case-insensitive
 	// foldKS is set when a case-folded k or s is part of a literal: Go's
 	// (?i) also matches them as U+212A (Kelvin sign) and U+017F (long s),
 	// which ASCII case folding does not cover, so such values bypass the
@@ -60,32 +59,33 @@ func newRxFilter(re *syntax.Regexp) *rxFilter {
 			return nil
 		}
 	}
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true, MatchKind: ahocorasick.StandardMatch})
-	return &rxFilter{lits: lits, minLen: minLen(lits), ac: b.Build(lits), foldKS: st.foldKS}
+	ac, err := ahocorasick.New(lits, true)
+	if err != nil {
+		return nil // cannot happen: every literal has at least minLitLen bytes
+	}
+	return &rxFilter{lits: lits, minLen: minLen(lits), ac: ac, foldKS: st.foldKS}
 }
 
 // mayMatch reports whether value contains one of the literals (or could
 // match through a Unicode case fold the literals do not cover).
 func (f *rxFilter) mayMatch(value string) bool {
 	if len(value) < f.minLen {
-		return false // also spares the automaton's per-search allocations
+		return false
 	}
 	if f.foldKS && (strings.Contains(value, "\u212a") || strings.Contains(value, "\u017f")) {
 		return true
 	}
-	// IterByte only reads the haystack; viewing the string's bytes avoids
-	// copying every inspected value.
 	if len(f.lits) == 1 {
 		return containsFoldASCII(value, f.lits[0])
 	}
-	b := unsafe.Slice(unsafe.StringData(value), len(value))
-	return f.ac.IterByte(b).Next() != nil
+	return f.ac.Contains(value)
 }
 
 // containsFoldASCII reports whether s contains lit (ASCII-lowercased),
 // ignoring ASCII case. Hand-written for the single-literal filters (a third
-// of them): the automaton allocates its iterator on every search, and
-// strings has no ASCII-case-insensitive Contains without lowercasing a copy.
+// of them): it skips to candidate bytes with IndexByte where the automaton
+// steps through every byte, and strings has no ASCII-case-insensitive
+// Contains without lowercasing a copy.
 func containsFoldASCII(s, lit string) bool {
 	lo, up := lit[0], lit[0]
 	if 'a' <= lo && lo <= 'z' {

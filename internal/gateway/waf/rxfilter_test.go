@@ -115,7 +115,7 @@ func TestRxFilterFoldKS(t *testing.T) {
 // crsRx records the arguments of every @rx operator Coraza builds while it
 // compiles the embedded CRS with Rampart's operator registered.
 var crsRx = sync.OnceValues(func() ([]string, error) {
-	registerRx()
+	registerOperators()
 	var mu sync.Mutex
 	var got []string
 	plugins.RegisterOperator("rx", func(o plugintypes.OperatorOptions) (plugintypes.Operator, error) {

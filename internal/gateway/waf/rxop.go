@@ -38,16 +38,21 @@ type rxOperator struct {
 
 var _ plugintypes.Operator = (*rxOperator)(nil)
 
-// registerRx replaces Coraza's "rx" operator with rxOperator, process wide.
-// Coraza's rule parser resolves every @rx, and every rule without an
-// explicit operator, through this registry when the rules are compiled.
-var registerRx = sync.OnceFunc(func() {
+// registerOperators replaces Coraza's "rx" operator with rxOperator and
+// its "pm", "pmFromFile" and "pmf" with pmOperator (pmop.go), process wide.
+// Coraza's rule parser resolves every operator, and every rule without an
+// explicit one (@rx), through this registry when the rules are compiled.
+var registerOperators = sync.OnceFunc(func() {
 	plugins.RegisterOperator("rx", newRxOperator)
-	rxRegistered.Store(true)
+	plugins.RegisterOperator("pm", newPMOperator)
+	plugins.RegisterOperator("pmFromFile", newPMFromFileOperator)
+	plugins.RegisterOperator("pmf", newPMFromFileOperator)
+	operatorsRegistered.Store(true)
 })
 
-// rxRegistered tells benchmarks whether Coraza's own rx is still in place.
-var rxRegistered atomic.Bool
+// operatorsRegistered tells benchmarks whether Coraza's own operators are
+// still in place.
+var operatorsRegistered atomic.Bool
 
 // rxFlags is what Coraza v3.8.1 prepends to every @rx pattern by default
 // (build tag coraza.rule.no_regex_multiline unset): dotall as in

@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*WAF, error) {
 		return w, nil
 	}
 	// Before any rules compile: Coraza resolves operators at parse time.
-	registerRx()
+	registerOperators()
 	eng, err := acquireEngine(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new waf: %w", err)
