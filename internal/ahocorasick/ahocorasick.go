@@ -127,9 +127,6 @@ func New(patterns []string, foldASCII bool) (*Matcher, error) {
 
 	// Failure links in breadth-first order: a state's failure is the
 	// longest proper suffix of its string that is also in the trie.
-	for b := range 256 {
-		m.root[b] = 0
-	}
 	queue := make([]uint32, 0, n)
 	for i := m.edge[0]; i < m.edge[1]; i++ {
 		t := m.to[i]

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -12,13 +11,7 @@ func TestGatewayValidate(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("listen:\n  - address: \"127.0.0.1:8080\"\n    tls: { cert_file: x }\nroutes: []\nbogus: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		wantOut  string
-		wantErr  string
-	}{
+	tests := []cliCase{
 		{"example is valid", []string{"gateway", "validate", "-c", "examples/gateway/minimal.yaml"}, 0, "valid (2 listeners, 1 routes)", ""},
 		{"unknown key with line", []string{"gateway", "validate", "-c", bad}, 2, "", `bad.yaml:5: unknown key "bogus"`},
 		{"missing -c", []string{"gateway", "validate"}, 2, "", "-c FILE is required"},
@@ -26,17 +19,6 @@ func TestGatewayValidate(t *testing.T) {
 		{"run without -c", []string{"gateway"}, 2, "", "-c FILE is required"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := run(t, nil, tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %s)", code, tt.wantCode, errOut)
-			}
-			if !strings.Contains(out, tt.wantOut) {
-				t.Errorf("stdout = %q, want %q", out, tt.wantOut)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr = %q, want %q", errOut, tt.wantErr)
-			}
-		})
+		t.Run(tt.name, tt.check)
 	}
 }

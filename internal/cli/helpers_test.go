@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rampart-sec/rampart/internal/cli"
@@ -22,4 +23,28 @@ func run(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 	var out, errb bytes.Buffer
 	code = cli.Run(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// cliCase is one command line and what it must return and print (the
+// substrings wantOut and wantErr).
+type cliCase struct {
+	name     string
+	args     []string
+	wantCode int
+	wantOut  string
+	wantErr  string
+}
+
+func (c cliCase) check(t *testing.T) {
+	t.Helper()
+	code, out, errOut := run(t, nil, c.args...)
+	if code != c.wantCode {
+		t.Errorf("exit code = %d, want %d (stderr %s)", code, c.wantCode, errOut)
+	}
+	if !strings.Contains(out, c.wantOut) {
+		t.Errorf("stdout = %q, want %q", out, c.wantOut)
+	}
+	if !strings.Contains(errOut, c.wantErr) {
+		t.Errorf("stderr = %q, want %q", errOut, c.wantErr)
+	}
 }
