@@ -32,10 +32,9 @@ var _ plugintypes.Operator = (*pmOperator)(nil)
 // maxCaptures is Coraza's: TX.0 to TX.9.
 const maxCaptures = 10
 
+// Evaluate leaves the shortest-phrase check to the matcher, which makes it
+// before scanning.
 func (o *pmOperator) Evaluate(tx plugintypes.TransactionState, value string) bool {
-	if len(value) < o.m.MinLen() {
-		return false
-	}
 	if !tx.Capturing() {
 		return o.m.Contains(value)
 	}
