@@ -192,9 +192,6 @@ func (m *Matcher) step(s uint32, b byte) uint32 {
 // Len is the number of patterns the matcher was built from.
 func (m *Matcher) Len() int { return m.patterns }
 
-// MinLen is the length of the shortest pattern: shorter texts contain none.
-func (m *Matcher) MinLen() int { return m.minLen }
-
 // Contains reports whether text contains any pattern.
 func (m *Matcher) Contains(text string) bool {
 	if len(text) < m.minLen {
