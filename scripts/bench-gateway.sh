@@ -17,14 +17,21 @@
 # Then a paced run at half of the guarded gateway's peak rate (upstream,
 # gw-tls, gw-tls-rl-fp) gives the p99 latency the guards add.
 #
-# Per cell: wrk runs BENCH_DURATION seconds after a short warm-up; CPU per
-# request is the proxy processes' utime+stime (from /proc/PID/stat, summed over
-# nginx's master and workers) during the run divided by the requests wrk
-# completed; peak RSS is VmHWM after all load (summed over nginx's processes).
-# nginx gets as many workers as the gateway's GOMAXPROCS.
+# Every row's server runs for the whole peak phase, and each peak cell is
+# measured in BENCH_ROUNDS bursts that alternate between the rows (GET, every
+# row in turn, BENCH_ROUNDS times; then POST): load from elsewhere on the
+# machine, which drifts over minutes, then falls on every row alike, and the
+# ratios compare like with like. Per cell: a short warm-up, then the bursts;
+# CPU per request is the proxy processes' utime+stime (from /proc/PID/stat,
+# summed over nginx's master and workers) during the bursts divided by the
+# requests wrk completed in them; req/s is those requests over the bursts'
+# time; p50 and p99 are the medians of the bursts'; peak RSS is VmHWM after
+# all load (summed over nginx's processes). nginx gets as many workers as the
+# gateway's GOMAXPROCS.
 #
 # Environment:
-#   BENCH_DURATION=10     seconds per cell
+#   BENCH_DURATION=10     measured seconds per cell, split over the rounds
+#   BENCH_ROUNDS=5        alternating bursts per peak cell (each at least 1 s)
 #   BENCH_WARMUP=2        warm-up seconds per cell (not measured)
 #   BENCH_CONNECTIONS=64  wrk connections for the peak runs
 #   BENCH_THREADS         wrk threads (default: number of CPUs)
@@ -50,6 +57,7 @@ export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 ncpu=$(getconf _NPROCESSORS_ONLN)
 BENCH_DURATION=${BENCH_DURATION:-10}
 BENCH_WARMUP=${BENCH_WARMUP:-2}
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-64}
 BENCH_THREADS=${BENCH_THREADS:-$ncpu}
 BENCH_PROCS=${BENCH_PROCS:-$ncpu}
@@ -74,7 +82,7 @@ usage_die() {
 	exit 2
 }
 
-for v in BENCH_DURATION BENCH_CONNECTIONS BENCH_THREADS BENCH_PROCS BENCH_PACED_ROUNDS; do
+for v in BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS BENCH_THREADS BENCH_PROCS BENCH_PACED_ROUNDS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_die "$v must be a positive integer, got '${!v}'"
 done
 [[ $BENCH_GW_BUILD == gateway || $BENCH_GW_BUILD == full ]] || usage_die "BENCH_GW_BUILD must be gateway or full, got '$BENCH_GW_BUILD'"
@@ -235,7 +243,8 @@ done
 # proc_tree PID: the PID and its direct children (nginx master + workers).
 proc_tree() {
 	echo "$1"
-	ps -o pid= --ppid "$1" 2>/dev/null | awk '{ print $1 }' # ps pads pids with spaces
+	# ps pads pids with spaces, and fails when there is no child
+	{ ps -o pid= --ppid "$1" 2>/dev/null || true; } | awk '{ print $1 }'
 }
 cpu_ticks() { # cpu_ticks PID...: utime+stime summed
 	local total=0 p s
@@ -430,23 +439,47 @@ check_ok() {
 
 declare -A res # res[row,method,field]
 
-# measure ROW METHOD URL PIDS...: a peak cell.
-measure() {
-	local row=$1 m=$2 url=$3
-	shift 3
-	local procs=() p out before after req dur
-	for p in "$@"; do
-		mapfile -t -O "${#procs[@]}" procs < <(proc_tree "$p")
-	done
-	if ((BENCH_WARMUP > 0)); then
-		wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${BENCH_WARMUP}s" -s "$tmp/peak-$m.lua" "$url" >/dev/null 2>&1 || true
-	fi
+# burst ROW METHOD SECONDS: one peak burst, added to the cell's totals.
+burst() {
+	local row=$1 m=$2 secs=$3 out before after line kv k v
+	local -a procs
+	read -r -a procs <<<"${procs_of[$row]}"
 	before=$(cpu_ticks "${procs[@]}")
-	out=$(wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${BENCH_DURATION}s" -s "$tmp/peak-$m.lua" "$url" 2>&1) ||
+	out=$(wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${secs}s" -s "$tmp/peak-$m.lua" "${url_of[$row]}" 2>&1) ||
 		die "wrk failed on $row $m: $out"
 	after=$(cpu_ticks "${procs[@]}")
-	record "$row" "$m" "$out" $((after - before))
-	res[$row,rss]=$(peak_rss_kb "${procs[@]}")
+	[[ $out == *RESULT* ]] || die "no result from wrk for $row $m: $out"
+	line=${out##*RESULT }
+	for kv in $line; do
+		k=${kv%%=*} v=${kv#*=}
+		v=${v//[^0-9]/}
+		case $k in
+		p50_us | p99_us) res[$row,$m,$k-list]+=" $v" ;;
+		*) res[$row,$m,$k-sum]=$((${res[$row,$m,$k-sum]:-0} + v)) ;;
+		esac
+	done
+	res[$row,$m,ticks-sum]=$((${res[$row,$m,ticks-sum]:-0} + after - before))
+}
+
+# finish_cell ROW METHOD: the cell's figures from its bursts.
+finish_cell() {
+	local row=$1 m=$2 req dur
+	req=${res[$row,$m,requests-sum]:-0}
+	dur=${res[$row,$m,duration_us-sum]:-0}
+	((req > 0 && dur > 0)) || die "$row $m: wrk completed no request"
+	res[$row,$m,rps]=$((req * 1000000 / dur))
+	# CPU µs per request, to 0.1 µs, kept as tenths
+	res[$row,$m,cpu10]=$((res[$row,$m,ticks-sum] * 10000000 / clk_tck / req))
+	# shellcheck disable=SC2086 # the lists are space-separated numbers
+	res[$row,$m,p50_us]=$(median ${res[$row,$m,p50_us-list]})
+	# shellcheck disable=SC2086
+	res[$row,$m,p99_us]=$(median ${res[$row,$m,p99_us-list]})
+	res[$row,$m,errors]=${res[$row,$m,errors-sum]:-0}
+	res[$row,$m,status_errors]=${res[$row,$m,status_errors-sum]:-0}
+	if ((res[$row,$m,errors] + res[$row,$m,status_errors] > 0)); then
+		log "warning: $row $m: ${res[$row,$m,errors]} socket errors, ${res[$row,$m,status_errors]} non-2xx/3xx answers"
+	fi
+	log "$row $m: ${res[$row,$m,rps]} req/s, $(tenths "${res[$row,$m,cpu10]}") µs CPU/req, p50 ${res[$row,$m,p50_us]} µs, p99 ${res[$row,$m,p99_us]} µs"
 }
 
 # record ROW METHOD WRK_OUTPUT TICKS
@@ -486,18 +519,14 @@ ratio() { # ratio A B: A/B with two decimals
 }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
-log "GOMAXPROCS=$BENCH_PROCS, nginx workers=$BENCH_PROCS, wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, ${BENCH_DURATION}s per cell"
+log "GOMAXPROCS=$BENCH_PROCS, nginx workers=$BENCH_PROCS, wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS"
 
-declare -A url_of
-run_row() { # run_row ROW
-	local row=$1
+declare -A url_of procs_of
+start_row() { # start_row ROW: its server up and answering 200
+	local row=$1 p
 	case $row in
 	upstream)
-		check_ok "http://127.0.0.1:$up_port"
-		measure upstream GET "http://127.0.0.1:$up_port" "$up_pid"
-		measure upstream POST "http://127.0.0.1:$up_port" "$up_pid"
-		url_of[upstream]="http://127.0.0.1:$up_port"
-		return
+		srv_url="http://127.0.0.1:$up_port" srv_pid=$up_pid
 		;;
 	nginx | nginx-modsec)
 		start_nginx "$row" "$([[ $row == nginx-modsec ]] && echo 1 || echo 0)"
@@ -515,19 +544,42 @@ run_row() { # run_row ROW
 		;;
 	esac
 	check_ok "$srv_url"
-	measure "$row" GET "$srv_url" "$srv_pid"
-	measure "$row" POST "$srv_url" "$srv_pid"
-	if [[ $row == gw-tls* && $BENCH_PACED == 1 ]]; then
-		url_of[$row]=$srv_url
-		# kept running for the paced cells
-		res[$row,pid]=$srv_pid
-		return
-	fi
-	stop_server "$srv_pid"
+	url_of[$row]=$srv_url
+	res[$row,pid]=$srv_pid
+	procs_of[$row]=$(proc_tree "$srv_pid" | tr '\n' ' ')
 }
 
+rows=()
 for row in upstream nginx gw gw-tls gw-tls-rl-fp nginx-modsec gw-crs; do
-	want_row "$row" && run_row "$row"
+	want_row "$row" || continue
+	start_row "$row"
+	[[ -n ${url_of[$row]:-} ]] && rows+=("$row")
+done
+secs=$((BENCH_DURATION / BENCH_ROUNDS))
+((secs >= 1)) || secs=1
+log "peak cells: $BENCH_ROUNDS rounds of ${secs}s per row and method, rows alternating"
+for m in GET POST; do
+	if ((BENCH_WARMUP > 0)); then
+		for row in "${rows[@]}"; do
+			wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${BENCH_WARMUP}s" -s "$tmp/peak-$m.lua" "${url_of[$row]}" >/dev/null 2>&1 || true
+		done
+	fi
+	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+		for row in "${rows[@]}"; do
+			burst "$row" "$m" "$secs"
+		done
+	done
+	for row in "${rows[@]}"; do
+		finish_cell "$row" "$m"
+	done
+done
+for row in "${rows[@]}"; do
+	# shellcheck disable=SC2086 # a space-separated pid list
+	res[$row,rss]=$(peak_rss_kb ${procs_of[$row]})
+	# gw-tls rows keep running for the paced cells; the upstream to the end
+	if [[ $row != upstream && ! ($row == gw-tls* && $BENCH_PACED == 1) ]]; then
+		stop_server "${res[$row,pid]}"
+	fi
 done
 
 # Half of the guarded gateway's peak (its slower method sets one rate for
@@ -568,7 +620,7 @@ done
 echo
 echo "### Gateway benchmark, $(date -u +%Y-%m-%d) on $(uname -m), $ncpu CPUs"
 echo
-echo "wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, ${BENCH_DURATION}s per cell; GOMAXPROCS = nginx workers = $BENCH_PROCS; CPU µs/req of the proxy processes only (the upstream row: of the upstream)."
+echo "wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, $BENCH_ROUNDS alternating rounds of ${secs}s per cell; GOMAXPROCS = nginx workers = $BENCH_PROCS; CPU µs/req of the proxy processes only (the upstream row: of the upstream)."
 echo
 echo "| row | GET req/s | GET CPU µs/req | GET p50 ms | GET p99 ms | POST req/s | POST CPU µs/req | POST p50 ms | POST p99 ms | peak RSS MB |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
