@@ -145,7 +145,10 @@ func TestFallbackPolicies(t *testing.T) {
 // closes when the backend answers again.
 func TestFallbackRecovers(t *testing.T) {
 	backend := &flaky{down: true, local: NewLocal(LocalOptions{})}
-	f := NewFallback(backend, FallbackOptions{FailuresToOpen: 1, OpenFor: time.Millisecond})
+	// OpenFor is long enough that the breaker is still open when State is
+	// read right after the failure, even on a slow machine under -race
+	// (with 1 ms it was once already half-open), and short enough to poll.
+	f := NewFallback(backend, FallbackOptions{FailuresToOpen: 1, OpenFor: 250 * time.Millisecond})
 	rule := &Rule{Name: "r", Key: mustKey(t, "ip"), Rate: 10, Period: time.Second}
 	now := time.Unix(1_800_000_000, 0)
 	f.Allow(context.Background(), rule, "k", now)
