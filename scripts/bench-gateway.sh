@@ -524,7 +524,7 @@ log "GOMAXPROCS=$BENCH_PROCS, nginx workers=$BENCH_PROCS, wrk -t$BENCH_THREADS -
 
 declare -A url_of procs_of
 start_row() { # start_row ROW: its server up and answering 200
-	local row=$1 p
+	local row=$1
 	case $row in
 	upstream)
 		srv_url="http://127.0.0.1:$up_port" srv_pid=$up_pid
