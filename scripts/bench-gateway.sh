@@ -442,16 +442,22 @@ declare -A res # res[row,method,field]
 
 # burst ROW METHOD SECONDS: one peak burst, added to the cell's totals.
 burst() {
-	local row=$1 m=$2 secs=$3 out before after line kv k v
+	local row=$1 m=$2 secs=$3 out before after
 	local -a procs
 	read -r -a procs <<<"${procs_of[$row]}"
 	before=$(cpu_ticks "${procs[@]}")
 	out=$(wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${secs}s" -s "$tmp/peak-$m.lua" "${url_of[$row]}" 2>&1) ||
 		die "wrk failed on $row $m: $out"
 	after=$(cpu_ticks "${procs[@]}")
+	add_result "$row" "$m" "$out" $((after - before))
+}
+
+# add_result ROW METHOD WRK_OUTPUT TICKS: one wrk run's RESULT line (and the
+# CPU ticks it cost) added to the cell's totals; finish_cell sums them up.
+add_result() {
+	local row=$1 m=$2 out=$3 ticks=$4 kv k v
 	[[ $out == *RESULT* ]] || die "no result from wrk for $row $m: $out"
-	line=${out##*RESULT }
-	for kv in $line; do
+	for kv in ${out##*RESULT }; do
 		k=${kv%%=*} v=${kv#*=}
 		v=${v//[^0-9]/}
 		case $k in
@@ -459,10 +465,10 @@ burst() {
 		*) res[$row,$m,$k-sum]=$((${res[$row,$m,$k-sum]:-0} + v)) ;;
 		esac
 	done
-	res[$row,$m,ticks-sum]=$((${res[$row,$m,ticks-sum]:-0} + after - before))
+	res[$row,$m,ticks-sum]=$((${res[$row,$m,ticks-sum]:-0} + ticks))
 }
 
-# finish_cell ROW METHOD: the cell's figures from its bursts.
+# finish_cell ROW METHOD: the cell's figures from its runs.
 finish_cell() {
 	local row=$1 m=$2 req dur
 	req=${res[$row,$m,requests-sum]:-0}
@@ -483,26 +489,6 @@ finish_cell() {
 	log "$row $m: ${res[$row,$m,rps]} req/s, $(tenths "${res[$row,$m,cpu10]}") µs CPU/req, p50 ${res[$row,$m,p50_us]} µs, p99 ${res[$row,$m,p99_us]} µs"
 }
 
-# record ROW METHOD WRK_OUTPUT TICKS
-record() {
-	local row=$1 m=$2 line=${3##*RESULT } ticks=$4 k v
-	[[ $3 == *RESULT* ]] || die "no result from wrk for $row $m: $3"
-	for kv in $line; do
-		k=${kv%%=*} v=${kv#*=}
-		res[$row,$m,$k]=${v//[^0-9]/}
-	done
-	req=${res[$row,$m,requests]}
-	dur=${res[$row,$m,duration_us]}
-	((req > 0)) || die "$row $m: wrk completed no request"
-	res[$row,$m,rps]=$((req * 1000000 / dur))
-	# CPU µs per request, to 0.1 µs, kept as tenths
-	res[$row,$m,cpu10]=$((ticks * 10000000 / clk_tck / req))
-	if ((res[$row,$m,errors] + res[$row,$m,status_errors] > 0)); then
-		log "warning: $row $m: ${res[$row,$m,errors]} socket errors, ${res[$row,$m,status_errors]} non-2xx/3xx answers"
-	fi
-	log "$row $m: ${res[$row,$m,rps]} req/s, $(tenths "${res[$row,$m,cpu10]}") µs CPU/req, p50 ${res[$row,$m,p50_us]} µs, p99 ${res[$row,$m,p99_us]} µs"
-}
-
 # paced ROW METHOD URL RATE: p50/p99 at a fixed offered rate.
 paced() {
 	local row=$1 m=$2 url=$3 rate=$4 conns out
@@ -510,7 +496,8 @@ paced() {
 	((conns >= BENCH_THREADS)) || conns=$BENCH_THREADS
 	out=$(wrk -t "$BENCH_THREADS" -c "$conns" -d "${BENCH_DURATION}s" -s "$tmp/paced-$m.lua" "$url" 2>&1) ||
 		die "wrk failed on paced $row $m: $out"
-	record "paced-$row" "$m" "$out" 0
+	add_result "paced-$row" "$m" "$out" 0 # the CPU is not what this measures
+	finish_cell "paced-$row" "$m"
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

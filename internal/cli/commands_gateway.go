@@ -10,7 +10,7 @@ import "github.com/spf13/cobra"
 // (Helm, client-go, osv-scalibr, gitleaks, OPA). It is for the edge, where
 // the full binary's size costs memory: every page of the executable that
 // start-up touches stays resident, 58-98 MB for the full 168 MB binary
-// against 18 MB for this 35 MB one (docs/benchmarks.md).
+// against 19 MB for this 35 MB one (docs/benchmarks.md).
 const edition = "gateway-only"
 
 // commands are the top-level commands of the gateway-only build.
