@@ -13,7 +13,7 @@ package ahocorasick
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 )
 
 // Matcher is an immutable automaton over a set of patterns; it is safe for
@@ -115,7 +115,7 @@ func New(patterns []string, foldASCII bool) (*Matcher, error) {
 		for b := range nodes[s].next {
 			labels = append(labels, b)
 		}
-		sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
+		slices.Sort(labels)
 		for _, b := range labels {
 			m.label = append(m.label, b)
 			m.to = append(m.to, nodes[s].next[b])
