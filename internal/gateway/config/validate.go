@@ -65,6 +65,7 @@ func (v *validator) config(c *Config) {
 		}
 	}
 	v.oneOf("on_backend_error", c.OnBackendError, "local", "allow", "deny")
+	v.oneOf("http1_engine", c.HTTP1Engine, EngineFastHTTP, EngineNetHTTP)
 	if c.Events.Queue < 0 {
 		v.errorf("events.queue", "must not be negative")
 	}
@@ -393,6 +394,9 @@ const (
 	// It is soft: a larger live heap (several WAF routes) goes over it
 	// rather than fail.
 	DefaultMemoryLimit = 64 << 20
+	// The HTTP/1.1 engines of http1_engine.
+	EngineFastHTTP = "fasthttp"
+	EngineNetHTTP  = "net/http"
 	// MinMemoryLimit refuses limits the gateway cannot work under: the
 	// runtime would collect continuously.
 	MinMemoryLimit = 32 << 20
@@ -434,6 +438,9 @@ func applyDefaults(c *Config) {
 	}
 	if c.OnBackendError == "" {
 		c.OnBackendError = "local"
+	}
+	if c.HTTP1Engine == "" {
+		c.HTTP1Engine = EngineFastHTTP
 	}
 	if c.Events.Queue == 0 {
 		c.Events.Queue = DefaultEventsQueue
