@@ -40,6 +40,13 @@ func TestTableMatch(t *testing.T) {
 		{"WWW.Example.com", "/", "exact"},
 		{"www.example.com", "/admin/x", "exact-admin"},
 		{"www.example.com.", "/x", "exact"},
+		// Dot segments and doubled slashes are resolved before matching.
+		{"www.example.com", "/x/../admin", "exact-admin"},
+		{"www.example.com", "/admin/../x", "exact"},
+		{"other.test", "//api//v2/users", "api-v2"},
+		{"other.test", "/api/v2/x/..", "api-v2"},
+		{"other.test", "/api/./v2/", "api-v2"},
+		{"other.test", "/api/..", "root"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.host+tt.path, func(t *testing.T) {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"cmp"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
 )
@@ -36,14 +37,35 @@ func newTable(routes []*route) *table {
 }
 
 func (t *table) match(r *http.Request) *route {
-	host := requestHost(r.Host)
-	path := r.URL.Path
+	return t.lookup(r.Host, cleanPath(r.URL.Path))
+}
+
+// lookup finds the route of a Host header value and a decoded, cleaned path.
+func (t *table) lookup(hostHeader, path string) *route {
+	host := requestHost(hostHeader)
 	for _, rt := range t.routes {
 		if hostMatches(rt.host, host) && pathMatches(rt.prefix, path) {
 			return rt
 		}
 	}
 	return nil
+}
+
+// cleanPath removes duplicate slashes and dot segments, as the upstream
+// will when it resolves the path: routing on "/public/../admin" as written
+// would send a request for /admin through /public's guards. A trailing
+// slash stays, and a final dot segment leaves one ("/a/b/.." is "/a/", RFC
+// 3986 section 5.2.4), as in fasthttp's URI.Path, so both HTTP/1.1 engines
+// route alike.
+func cleanPath(p string) string {
+	if !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+		return p
+	}
+	c := path.Clean("/" + p)
+	if c != "/" && (strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")) {
+		c += "/"
+	}
+	return c
 }
 
 // requestHost strips the port and lower-cases (allocating only when the
