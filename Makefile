@@ -37,6 +37,8 @@ test:
 	$(GO) test -race -count=1 -timeout 40m ./...
 	$(GO) test -count=1 -run 'TestRxOperatorMatchesGoRegexpCRS|TestRxFilterSoundCRS' ./internal/gateway/waf/
 	$(GO) test -count=1 -tags '$(TAGS),gatewayonly' ./internal/cli/
+	# The gateway suite again on the other HTTP/1.1 engine (the default is fasthttp).
+	RAMPART_TEST_HTTP1_ENGINE=net/http $(GO) test -race -count=1 -timeout 20m ./internal/gateway/
 
 ## test-short: quick run without the race detector
 test-short:

@@ -3,7 +3,6 @@ package gateway
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
 	"net/http/httputil"
 	"net/netip"
 	"strconv"
@@ -34,12 +33,12 @@ func peerAddr(remote string) netip.Addr {
 
 // clientIP is the peer unless the peer is a trusted proxy; then it is the
 // right-most X-Forwarded-For address that is not itself a trusted proxy
-// (anything left of it could have been written by the client).
-func (t *trust) clientIP(peer netip.Addr, h http.Header) (netip.Addr, bool) {
+// (anything left of it could have been written by the client). xff are the
+// request's X-Forwarded-For header values.
+func (t *trust) clientIP(peer netip.Addr, xff []string) (netip.Addr, bool) {
 	if len(t.proxies) == 0 || !t.trusted(peer) {
 		return peer, false
 	}
-	xff := h.Values("X-Forwarded-For")
 	for i := len(xff) - 1; i >= 0; i-- {
 		parts := strings.Split(xff[i], ",")
 		for j := len(parts) - 1; j >= 0; j-- {
@@ -94,6 +93,47 @@ func validRequestID(s string) bool {
 	return true
 }
 
+// fwdIn is what the forwarding headers are computed from. The prior
+// headers are only read from a trusted peer.
+type fwdIn struct {
+	trusted  bool
+	peer     netip.Addr
+	host     string
+	tls      bool
+	xff, fwd []string // prior X-Forwarded-For and Forwarded values
+	xfp, xfh string   // prior X-Forwarded-Proto and X-Forwarded-Host
+}
+
+// fwdOut are the outbound X-Forwarded-For, -Proto, -Host and Forwarded.
+type fwdOut struct{ xff, proto, host, forwarded string }
+
+// forwardValues carries a trusted peer's forwarding headers over and
+// extends them with this hop; from anyone else they are replaced. Both
+// HTTP/1.1 engines and HTTP/2 use it.
+func forwardValues(in fwdIn) fwdOut {
+	peerStr := "unknown"
+	if in.peer.IsValid() {
+		peerStr = in.peer.String()
+	}
+	o := fwdOut{xff: peerStr, proto: "http", host: in.host}
+	if in.tls {
+		o.proto = "https"
+	}
+	if in.trusted {
+		if len(in.xff) > 0 {
+			o.xff = strings.Join(in.xff, ", ") + ", " + peerStr
+		}
+		if in.xfp == "http" || in.xfp == "https" {
+			o.proto = in.xfp
+		}
+		if in.xfh != "" {
+			o.host = in.xfh
+		}
+	}
+	o.forwarded = forwarded(in.trusted, in.fwd, in.peer, in.host, o.proto)
+	return o
+}
+
 // rewrite sets the outbound forwarding, request id and fingerprint headers.
 // ReverseProxy has already removed Forwarded and X-Forwarded-* from the
 // outbound request; from a trusted peer they are carried over and extended.
@@ -102,29 +142,12 @@ func validRequestID(s string) bool {
 func (s *state) rewrite(pr *httputil.ProxyRequest) {
 	req, _ := RequestFrom(pr.In.Context())
 	in, out := pr.In.Header, pr.Out.Header
-	trusted := req != nil && req.PeerTrusted
-	peer := peerAddr(pr.In.RemoteAddr)
-	peerStr := "unknown"
-	if peer.IsValid() {
-		peerStr = peer.String()
+	fi := fwdIn{peer: peerAddr(pr.In.RemoteAddr), host: pr.In.Host, tls: pr.In.TLS != nil}
+	if req != nil && req.PeerTrusted {
+		fi.trusted, fi.xff, fi.fwd = true, in["X-Forwarded-For"], in.Values("Forwarded")
+		fi.xfp, fi.xfh = in.Get("X-Forwarded-Proto"), in.Get("X-Forwarded-Host")
 	}
-	proto := "http"
-	if pr.In.TLS != nil {
-		proto = "https"
-	}
-	fwdHost := pr.In.Host
-	xff := peerStr
-	if trusted {
-		if prior := in["X-Forwarded-For"]; len(prior) > 0 {
-			xff = strings.Join(prior, ", ") + ", " + peerStr
-		}
-		if v := in.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
-			proto = v
-		}
-		if v := in.Get("X-Forwarded-Host"); v != "" {
-			fwdHost = v
-		}
-	}
+	fo := forwardValues(fi)
 	// Each header gets its own one-element window (cap 1) of one array, so
 	// an append by anyone later copies instead of overwriting a neighbour.
 	vals := make([]string, 7)
@@ -132,12 +155,12 @@ func (s *state) rewrite(pr *httputil.ProxyRequest) {
 		vals[i] = v
 		out[k] = vals[i : i+1 : i+1]
 	}
-	set(0, "X-Forwarded-For", xff)
-	set(1, "X-Forwarded-Proto", proto)
-	if fwdHost != "" {
-		set(2, "X-Forwarded-Host", fwdHost)
+	set(0, "X-Forwarded-For", fo.xff)
+	set(1, "X-Forwarded-Proto", fo.proto)
+	if fo.host != "" {
+		set(2, "X-Forwarded-Host", fo.host)
 	}
-	set(3, "Forwarded", forwarded(trusted, in.Values("Forwarded"), peer, pr.In.Host, proto))
+	set(3, "Forwarded", fo.forwarded)
 
 	delete(out, s.reqIDKey)
 	if req != nil {
@@ -147,16 +170,22 @@ func (s *state) rewrite(pr *httputil.ProxyRequest) {
 	// gateway sends its own.
 	delete(out, s.ja4Key)
 	delete(out, s.ja3Key)
-	if *s.cfg.FingerprintHeaders.Enabled {
-		if req != nil && req.TLS != nil {
-			if req.TLS.JA4 != "" {
-				set(5, s.ja4Key, req.TLS.JA4)
-			}
-			if req.TLS.JA3 != "" {
-				set(6, s.ja3Key, req.TLS.JA3)
-			}
+	if ja4, ja3 := s.fingerprints(req); ja4 != "" || ja3 != "" {
+		if ja4 != "" {
+			set(5, s.ja4Key, ja4)
+		}
+		if ja3 != "" {
+			set(6, s.ja3Key, ja3)
 		}
 	}
+}
+
+// fingerprints are the JA4 and JA3 to send upstream, if any.
+func (s *state) fingerprints(req *Request) (ja4, ja3 string) {
+	if !*s.cfg.FingerprintHeaders.Enabled || req == nil || req.TLS == nil {
+		return "", ""
+	}
+	return req.TLS.JA4, req.TLS.JA3
 }
 
 // forwarded builds the RFC 7239 header: the trusted chain so far plus one

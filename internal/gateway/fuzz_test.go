@@ -20,7 +20,7 @@ func FuzzForwarding(f *testing.F) {
 	f.Fuzz(func(t *testing.T, xff, fwd, host string) {
 		h := http.Header{}
 		h.Set("X-Forwarded-For", xff)
-		ip, trusted := tr.clientIP(peer, h)
+		ip, trusted := tr.clientIP(peer, h["X-Forwarded-For"])
 		if !trusted {
 			t.Fatalf("trusted peer reported untrusted")
 		}

@@ -80,7 +80,7 @@ func TestClientIP(t *testing.T) {
 			if tt.xff != "" {
 				h.Set("X-Forwarded-For", tt.xff)
 			}
-			got, trusted := tr.clientIP(netip.MustParseAddr(tt.peer), h)
+			got, trusted := tr.clientIP(netip.MustParseAddr(tt.peer), h["X-Forwarded-For"])
 			if got.String() != tt.want || trusted != tt.trusted {
 				t.Errorf("clientIP = %s, %v; want %s, %v", got, trusted, tt.want, tt.trusted)
 			}

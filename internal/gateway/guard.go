@@ -67,6 +67,8 @@ type Request struct {
 	Start       time.Time
 	// Decisions are what guards decided short of blocking (log-only hits).
 	Decisions []string
+	// peer is the TCP peer (natively forwarded requests only).
+	peer netip.Addr
 }
 
 type requestKey struct{}

@@ -52,7 +52,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.state.Load()
 	req := &Request{HTTP: r, Start: time.Now()}
-	req.ClientIP, req.PeerTrusted = st.trust.clientIP(peerAddr(r.RemoteAddr), r.Header)
+	req.ClientIP, req.PeerTrusted = st.trust.clientIP(peerAddr(r.RemoteAddr), r.Header["X-Forwarded-For"])
 	idh := st.cfg.RequestIDHeader
 	if id := r.Header.Get(idh); req.PeerTrusted && validRequestID(id) {
 		req.ID = id
@@ -199,32 +199,43 @@ func (s *Server) finish(req *Request, sw *statusWriter) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	d := time.Since(req.Start)
-	routeName := "-"
-	if rt := req.Route; rt != nil {
-		routeName = rt.name
-		if c := status / 100; c >= 1 && c <= 5 {
-			rt.reqs[c].Inc()
-		}
-		rt.dur.Observe(d.Seconds())
+	s.account(req, status)
+	r := req.HTTP
+	if ctx := r.Context(); s.log.Enabled(ctx, slog.LevelInfo) {
+		s.logRequest(ctx, req, r.Method, r.Host, r.URL.Path, r.Proto, status, sw.bytes)
 	}
-	ctx := req.HTTP.Context()
-	if !s.log.Enabled(ctx, slog.LevelInfo) {
+}
+
+// account counts a finished request in its route's metrics.
+func (s *Server) account(req *Request, status int) {
+	rt := req.Route
+	if rt == nil {
 		return
 	}
-	r := req.HTTP
+	if c := status / 100; c >= 1 && c <= 5 {
+		rt.reqs[c].Inc()
+	}
+	rt.dur.Observe(time.Since(req.Start).Seconds())
+}
+
+// logRequest writes the access log line.
+func (s *Server) logRequest(ctx context.Context, req *Request, method, host, path, proto string, status int, bytes int64) {
+	routeName := "-"
+	if req.Route != nil {
+		routeName = req.Route.name
+	}
 	attrs := make([]slog.Attr, 0, 14)
 	attrs = append(attrs,
 		slog.String("request_id", req.ID),
 		slog.String("route", routeName),
 		slog.String("client_ip", req.ClientIP.String()),
-		slog.String("method", r.Method),
-		slog.String("host", r.Host),
-		slog.String("path", r.URL.Path),
-		slog.String("proto", r.Proto),
+		slog.String("method", method),
+		slog.String("host", host),
+		slog.String("path", path),
+		slog.String("proto", proto),
 		slog.Int("status", status),
-		slog.Int64("bytes", sw.bytes),
-		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		slog.Int64("bytes", bytes),
+		slog.Float64("duration_ms", float64(time.Since(req.Start).Microseconds())/1000),
 	)
 	if req.TLS != nil {
 		attrs = append(attrs, slog.String("ja4", req.TLS.JA4))

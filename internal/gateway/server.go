@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/rampart-sec/rampart/internal/finding"
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 	"github.com/rampart-sec/rampart/internal/gateway/connlimit"
@@ -49,11 +51,17 @@ type Server struct {
 	limits  config.Limits
 	admin   config.Admin
 	memLim  string
+	engine  string
 	lns     []net.Listener
 	servers []*http.Server
-	adminLn net.Listener
-	adminSv *http.Server
-	ready   atomic.Bool
+	// Under the fasthttp engine: fast serves HTTP/1.1; lnMode says how each
+	// listener is served; h1q and h2q are the TLS listeners' hand-offs.
+	fast     *fasthttp.Server
+	lnMode   []lnMode
+	h1q, h2q []*connQueue
+	adminLn  net.Listener
+	adminSv  *http.Server
+	ready    atomic.Bool
 }
 
 // New builds a gateway for cfg; Listen opens its sockets and Serve runs it.
@@ -65,7 +73,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		o.Metrics = metrics.New()
 	}
 	s := &Server{log: o.Logger, m: o.Metrics, events: o.Events, ids: newRequestIDs(), ctx: ctx,
-		listen: cfg.Listen, limits: cfg.Limits, admin: cfg.Admin, memLim: cfg.MemoryLimit}
+		listen: cfg.Listen, limits: cfg.Limits, admin: cfg.Admin, memLim: cfg.MemoryLimit, engine: cfg.HTTP1Engine}
 	lim, err := newLimiter(cfg, s.log, s.m)
 	if err != nil {
 		return nil, err
@@ -100,6 +108,10 @@ func (s *Server) Reload(cfg *config.Config) error {
 	if cfg.MemoryLimit != s.memLim {
 		s.m.Reloads.WithLabelValues("error").Inc()
 		return errors.New("memory_limit changed: restart the gateway to apply it")
+	}
+	if cfg.HTTP1Engine != s.engine {
+		s.m.Reloads.WithLabelValues("error").Inc()
+		return errors.New("http1_engine changed: restart the gateway to apply it")
 	}
 	if cfg.Limits != s.limits {
 		s.m.Reloads.WithLabelValues("error").Inc()
@@ -150,10 +162,30 @@ func (s *Server) Listen() error {
 				OnReject: func(reason string) { s.m.ConnRejected.WithLabelValues(reason).Inc() },
 			})
 		}
-		if lc.TLS != nil {
-			ln = s.wrapTLS(ln, i, lc)
+		mode := modeNetHTTP
+		switch {
+		case s.engine != config.EngineFastHTTP || lc.H2C:
+			// h2c needs net/http for the whole connection (prior knowledge
+			// or Upgrade), so such listeners stay on it.
+			if lc.TLS != nil {
+				ln = tls.NewListener(s.fingerprinted(ln, lc), s.listenerTLS(i))
+			}
+		case lc.TLS != nil:
+			mode = modeFastTLS
+			ln = s.fingerprinted(ln, lc)
+		default:
+			mode = modeFast
+		}
+		if mode != modeNetHTTP && s.fast == nil {
+			s.fast = s.newFastServer()
+		}
+		var h1, h2 *connQueue
+		if mode == modeFastTLS {
+			h1, h2 = newConnQueue(ln.Addr()), newConnQueue(ln.Addr())
 		}
 		s.lns = append(s.lns, ln)
+		s.lnMode = append(s.lnMode, mode)
+		s.h1q, s.h2q = append(s.h1q, h1), append(s.h2q, h2)
 		s.servers = append(s.servers, s.httpServer(i, lc))
 	}
 	if s.admin.Address != "" {
@@ -168,9 +200,19 @@ func (s *Server) Listen() error {
 	return nil
 }
 
-// wrapTLS terminates TLS with the current state's config for the listener.
-func (s *Server) wrapTLS(ln net.Listener, i int, lc config.Listener) net.Listener {
-	tc := &tls.Config{
+// lnMode is how a listener is served.
+type lnMode int
+
+const (
+	modeNetHTTP lnMode = iota // net/http: HTTP/1.1, h2 over TLS, h2c
+	modeFast                  // fasthttp, cleartext HTTP/1.1
+	modeFastTLS               // TLS; fasthttp for HTTP/1.1, net/http for h2
+)
+
+// listenerTLS terminates TLS with the current state's config for listener
+// i, looked up per handshake so reloaded certificates apply.
+func (s *Server) listenerTLS(i int) *tls.Config {
+	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"h2", "http/1.1"},
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
@@ -180,13 +222,15 @@ func (s *Server) wrapTLS(ln net.Listener, i int, lc config.Listener) net.Listene
 			return nil, errors.New("no TLS configuration for listener")
 		},
 	}
-	if f := lc.TLS.Fingerprint; f == nil || *f {
-		ln = tlsfp.NewListener(ln, tlsfp.ListenerOptions{
-			Logger:       s.log,
-			HelloTimeout: s.limits.ReadHeaderTimeout,
-		})
+}
+
+// fingerprinted records each connection's ClientHello for JA3/JA4 unless
+// the listener turns fingerprinting off.
+func (s *Server) fingerprinted(ln net.Listener, lc config.Listener) net.Listener {
+	if f := lc.TLS.Fingerprint; f != nil && !*f {
+		return ln
 	}
-	return tls.NewListener(ln, tc)
+	return tlsfp.NewListener(ln, tlsfp.ListenerOptions{Logger: s.log, HelloTimeout: s.limits.ReadHeaderTimeout})
 }
 
 func (s *Server) httpServer(i int, lc config.Listener) *http.Server {
@@ -250,9 +294,18 @@ func (s *Server) closeListeners() {
 // Serve runs until ctx ends, then stops accepting, drains in-flight
 // requests for up to limits.shutdown_timeout and returns.
 func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, len(s.servers)+1)
+	errc := make(chan error, 3*len(s.servers)+1)
 	for i, hs := range s.servers {
-		go func() { errc <- hs.Serve(s.lns[i]) }()
+		switch s.lnMode[i] {
+		case modeNetHTTP:
+			go func() { errc <- hs.Serve(s.lns[i]) }()
+		case modeFast:
+			go func() { errc <- s.fast.Serve(s.lns[i]) }()
+		case modeFastTLS:
+			go func() { errc <- s.acceptTLS(s.lns[i], i, s.h1q[i], s.h2q[i]) }()
+			go func() { errc <- s.fast.Serve(s.h1q[i]) }()
+			go func() { errc <- hs.Serve(s.h2q[i]) }()
+		}
 	}
 	if s.adminSv != nil {
 		go func() { errc <- s.adminSv.Serve(s.adminLn) }()
@@ -268,6 +321,18 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.ready.Store(false)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.limits.ShutdownTimeout)
 	defer cancel()
+	// The TLS dispatchers stop with their listeners; fasthttp closes its
+	// own (and the hand-off queues) and waits for its connections.
+	for i, ln := range s.lns {
+		if s.lnMode[i] == modeFastTLS {
+			_ = ln.Close()
+		}
+	}
+	if s.fast != nil {
+		if e := s.fast.ShutdownWithContext(sctx); e != nil {
+			err = errors.Join(err, fmt.Errorf("shutdown: %w", e))
+		}
+	}
 	for _, hs := range s.servers {
 		if e := hs.Shutdown(sctx); e != nil {
 			err = errors.Join(err, fmt.Errorf("shutdown: %w", e))

@@ -42,6 +42,9 @@ type route struct {
 	handler http.Handler
 	pool    *proxy.Pool
 	strip   []string
+	// native routes (no guards, no WAF) are forwarded by fasthttp under
+	// that engine.
+	native bool
 	// Pre-resolved collectors: no label hashing per request.
 	reqs [6]prometheus.Counter
 	dur  prometheus.Observer
@@ -127,17 +130,19 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 	// The gateway's request id wins over one the upstream sends back.
 	strip := append(rt.strip, s.reqIDKey)
 	pool, err := proxy.New(rc.Upstream, proxy.Options{
-		Route:    rc.Name,
-		Timeouts: rc.Timeouts,
-		Rewrite:  s.rewrite,
+		Route:       rc.Name,
+		Timeouts:    rc.Timeouts,
+		Rewrite:     s.rewrite,
+		RewriteFast: s.rewriteFast,
 		ModifyResponse: func(resp *http.Response) error {
 			for _, h := range strip {
 				resp.Header.Del(h)
 			}
 			return nil
 		},
-		Log:     d.log,
-		Metrics: d.metrics,
+		StripResponse: strip,
+		Log:           d.log,
+		Metrics:       d.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -154,6 +159,7 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 		// The WAF wraps the proxy: it needs the body and the response.
 		rt.handler = w.Wrap(pool)
 	}
+	rt.native = len(rt.guards) == 0 && rc.WAF == nil
 	return rt, nil
 }
 

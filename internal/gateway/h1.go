@@ -1,0 +1,313 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+)
+
+// The fasthttp front end (http1_engine: fasthttp). A proxy on net/http
+// pays for a server and then for a client: in the bench, Go's HTTP server
+// alone costs what nginx's whole proxy does (docs/benchmarks.md). fasthttp
+// parses HTTP/1.1 and forwards without net/http's per-request goroutine
+// hand-offs and allocations.
+//
+// Requests on routes without guards and without a WAF are forwarded
+// natively (serveNative, proxy.Pool.ServeFast). Everything else (guards,
+// the WAF, WebSocket upgrades, absolute-form URIs, requests no route
+// matches) goes through fasthttpadaptor to the same net/http handler
+// HTTP/2 uses, so there is one implementation of every guard.
+//
+// Request bodies are buffered up to limits.max_body_bytes (fasthttp reads
+// them before the handler), as nginx does with proxy_request_buffering.
+
+// DefaultBufferedBody bounds request bodies under the fasthttp engine when
+// limits.max_body_bytes is 0: buffered bodies cannot be unbounded.
+const DefaultBufferedBody = 16 << 20
+
+// defaultBodyTimeout bounds reading a body when limits.read_timeout is 0
+// (net/http would wait forever; a buffered body holds memory meanwhile).
+const defaultBodyTimeout = 5 * time.Minute
+
+func (s *Server) newFastServer() *fasthttp.Server {
+	l := s.limits
+	maxBody := l.MaxBodyBytes
+	if maxBody == 0 {
+		maxBody = DefaultBufferedBody
+	}
+	bodyTimeout := l.ReadTimeout
+	if bodyTimeout == 0 {
+		bodyTimeout = defaultBodyTimeout
+	}
+	slow := fasthttpadaptor.NewFastHTTPHandler(s)
+	return &fasthttp.Server{
+		Handler: func(ctx *fasthttp.RequestCtx) {
+			if !s.serveNative(ctx) {
+				slow(ctx)
+			}
+		},
+		ErrorHandler: s.fastError,
+		// ReadTimeout bounds the request header from its first byte (the
+		// connection's start for the first request); HeaderReceived then
+		// moves the deadline for the body.
+		ReadTimeout: l.ReadHeaderTimeout,
+		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+			return fasthttp.RequestConfig{ReadTimeout: bodyTimeout}
+		},
+		WriteTimeout: l.WriteTimeout,
+		IdleTimeout:  l.IdleTimeout,
+		// The whole header block must fit the read buffer: that buffer is
+		// the header size limit.
+		ReadBufferSize:               l.MaxHeaderBytes,
+		MaxRequestBodySize:           int(min(maxBody, int64(^uint(0)>>1))),
+		NoDefaultServerHeader:        true,
+		NoDefaultContentType:         true,
+		DisablePreParseMultipartForm: true,
+		CloseOnShutdown:              true,
+		SecureErrorLogMessage:        true,
+		Logger:                       fastLogger{s.log},
+	}
+}
+
+// fastLogger sends fasthttp's own messages to slog.
+type fastLogger struct{ log *slog.Logger }
+
+func (l fastLogger) Printf(format string, args ...any) {
+	l.log.Warn("http1: " + fmt.Sprintf(format, args...))
+}
+
+// fastError answers requests fasthttp could not read.
+func (s *Server) fastError(ctx *fasthttp.RequestCtx, err error) {
+	status := http.StatusBadRequest
+	var small *fasthttp.ErrSmallBuffer
+	var ne net.Error
+	switch {
+	case errors.As(err, &small):
+		status = http.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		status = http.StatusRequestEntityTooLarge
+	case errors.As(err, &ne) && ne.Timeout():
+		status = http.StatusRequestTimeout
+	}
+	ctx.Error(http.StatusText(status), status)
+	s.log.LogAttrs(ctx, slog.LevelWarn, "bad request",
+		slog.String("client_ip", remoteIP(ctx).String()), slog.Int("status", status), slog.String("err", err.Error()))
+}
+
+// serveNative forwards a request on an unguarded route with fasthttp and
+// reports whether it did; false leaves the request to the net/http path.
+func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
+	if c, ok := ctx.Conn().(*h1TLSConn); ok {
+		// The net/http path finds the connection's TLS facts here.
+		ctx.SetUserValue(connKey{}, c.ci)
+	}
+	st := s.state.Load()
+	h := &ctx.Request.Header
+	uri := h.RequestURI()
+	host := h.Host()
+	if len(uri) == 0 || uri[0] != '/' || len(host) == 0 || h.IsConnect() || len(h.Peek("Upgrade")) > 0 {
+		return false
+	}
+	rt := st.table.lookup(bstr(host), bstr(ctx.Path()))
+	if rt == nil || !rt.native {
+		return false
+	}
+	req := &Request{Start: time.Now(), Route: rt, peer: remoteIP(ctx)}
+	var xff []string
+	if st.trust.trusted(req.peer) {
+		xff = peekAll(h, "X-Forwarded-For")
+	}
+	req.ClientIP, req.PeerTrusted = st.trust.clientIP(req.peer, xff)
+	if id := h.Peek(st.reqIDKey); req.PeerTrusted && validRequestID(bstr(id)) {
+		req.ID = string(id)
+	} else {
+		req.ID = s.ids.next()
+	}
+	if c, ok := ctx.Conn().(*h1TLSConn); ok {
+		req.TLS = c.ci.tls
+		s.m.Fingerprint(req.TLS.JA4)
+	}
+	ctx.SetUserValue(requestKey{}, req)
+	rt.pool.ServeFast(ctx)
+	// After the upstream's headers: the gateway's id wins over one it sent.
+	ctx.Response.Header.Set(st.reqIDKey, req.ID)
+
+	status := ctx.Response.StatusCode()
+	proto := "HTTP/1.0"
+	if h.IsHTTP11() {
+		proto = "HTTP/1.1"
+	}
+	s.account(req, status)
+	if s.log.Enabled(ctx, slog.LevelInfo) {
+		// The body streams after the handler returns: its length is the
+		// Content-Length when there is one, -1 otherwise.
+		s.logRequest(ctx, req, string(h.Method()), string(host), string(ctx.Path()), proto, status,
+			int64(ctx.Response.Header.ContentLength()))
+	}
+	return true
+}
+
+// rewriteFast sets the forwarding, request id and fingerprint headers of a
+// natively forwarded request (the fasthttp twin of rewrite). The pool has
+// removed hop-by-hop headers already.
+func (s *state) rewriteFast(ctx *fasthttp.RequestCtx, out *fasthttp.Request) {
+	req, _ := ctx.UserValue(requestKey{}).(*Request)
+	in := &ctx.Request.Header
+	fi := fwdIn{host: string(in.Host()), tls: ctx.IsTLS()}
+	if req != nil {
+		fi.peer = req.peer
+		if req.PeerTrusted {
+			fi.trusted, fi.xff, fi.fwd = true, peekAll(in, "X-Forwarded-For"), peekAll(in, "Forwarded")
+			fi.xfp, fi.xfh = string(in.Peek("X-Forwarded-Proto")), string(in.Peek("X-Forwarded-Host"))
+		}
+	} else {
+		fi.peer = remoteIP(ctx)
+	}
+	fo := forwardValues(fi)
+	oh := &out.Header
+	oh.Set("X-Forwarded-For", fo.xff)
+	oh.Set("X-Forwarded-Proto", fo.proto)
+	if fo.host != "" {
+		oh.Set("X-Forwarded-Host", fo.host)
+	} else {
+		oh.Del("X-Forwarded-Host")
+	}
+	oh.Set("Forwarded", fo.forwarded)
+	oh.Del(s.reqIDKey)
+	if req != nil {
+		oh.Set(s.reqIDKey, req.ID)
+	}
+	oh.Del(s.ja4Key)
+	oh.Del(s.ja3Key)
+	if ja4, ja3 := s.fingerprints(req); ja4 != "" || ja3 != "" {
+		if ja4 != "" {
+			oh.Set(s.ja4Key, ja4)
+		}
+		if ja3 != "" {
+			oh.Set(s.ja3Key, ja3)
+		}
+	}
+}
+
+// peekAll copies every value of a request header (fasthttp's are only
+// valid during the request).
+func peekAll(h *fasthttp.RequestHeader, key string) []string {
+	vs := h.PeekAll(key)
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func remoteIP(ctx *fasthttp.RequestCtx) netip.Addr {
+	if ta, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// bstr views b as a string without copying, for lookups that do not keep
+// it (fasthttp's buffers are reused after the request).
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// h1TLSConn is a TLS connection handed to fasthttp after the handshake,
+// with its fingerprint and identity read once. The embedded *tls.Conn keeps
+// fasthttp's TLS detection (ConnectionState) working.
+type h1TLSConn struct {
+	*tls.Conn
+	ci *connInfo
+}
+
+// connQueue is a net.Listener fed with connections the TLS dispatcher has
+// already accepted and handshaken.
+type connQueue struct {
+	addr net.Addr
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newConnQueue(addr net.Addr) *connQueue {
+	return &connQueue{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (q *connQueue) Accept() (net.Conn, error) {
+	select {
+	case c := <-q.ch:
+		return c, nil
+	case <-q.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (q *connQueue) Close() error {
+	q.once.Do(func() { close(q.done) })
+	return nil
+}
+
+func (q *connQueue) Addr() net.Addr { return q.addr }
+
+// push hands c to the server; after Close it closes c instead.
+func (q *connQueue) push(c net.Conn) {
+	select {
+	case q.ch <- c:
+	case <-q.done:
+		_ = c.Close()
+	}
+}
+
+// acceptTLS accepts on a TLS listener under the fasthttp engine: each
+// connection is handshaken in its own goroutine, then goes to net/http
+// when ALPN chose h2 and to fasthttp otherwise.
+func (s *Server) acceptTLS(ln net.Listener, i int, h1, h2 *connQueue) error {
+	tc := s.listenerTLS(i)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// Out of file descriptors and the like: back off as
+				// net/http does rather than spin.
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		go s.handshake(c, tc, h1, h2)
+	}
+}
+
+func (s *Server) handshake(c net.Conn, tc *tls.Config, h1, h2 *connQueue) {
+	conn := tls.Server(c, tc)
+	ctx, cancel := context.WithTimeout(s.ctx, s.limits.ReadHeaderTimeout)
+	err := conn.HandshakeContext(ctx)
+	cancel()
+	if err != nil {
+		s.log.Debug("tls handshake failed", "remote", c.RemoteAddr().String(), "err", err.Error())
+		_ = c.Close()
+		return
+	}
+	cs := conn.ConnectionState()
+	if cs.NegotiatedProtocol == "h2" {
+		h2.push(conn)
+		return
+	}
+	ci := &connInfo{conn: conn}
+	ci.tlsInfo(&cs)
+	h1.push(&h1TLSConn{Conn: conn, ci: ci})
+}
