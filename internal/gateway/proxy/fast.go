@@ -136,6 +136,9 @@ func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
 	for _, h := range hopHeaders {
 		out.Header.Del(h)
 	}
+	// The front server has already answered "Expect: 100-continue" and
+	// streams the body; the upstream need not be asked again.
+	out.Header.Del("Expect")
 	if te := in.Header.Peek("Te"); hasToken(te, strTrailers) {
 		// Like httputil.ReverseProxy: "Te: trailers" is end-to-end enough.
 		out.Header.Set("Te", "trailers")
@@ -257,6 +260,11 @@ func (p *Pool) respond(ctx *fasthttp.RequestCtx, t *Target, resp *fasthttp.Respo
 		p.endFast(t, held)
 		return
 	}
+	if bytes.HasPrefix(h.ContentType(), strEventStream) {
+		// An event stream may stay silent for long after its header; the
+		// client's EventSource opens on the header alone.
+		ctx.Response.ImmediateHeaderFlush = true
+	}
 	b := fastBodies.Get().(*fastBody)
 	b.p, b.t, b.resp, b.r, b.held = p, t, resp, stream, held
 	// SetBodyStream sets Content-Length: a known length is kept, -1 and
@@ -327,10 +335,11 @@ var hopHeaders = [...]string{
 }
 
 var (
-	strConnection = []byte("Connection")
-	strTrailers   = []byte("trailers")
-	strHTTP       = []byte("http")
-	strHTTPS      = []byte("https")
+	strConnection  = []byte("Connection")
+	strTrailers    = []byte("trailers")
+	strEventStream = []byte("text/event-stream")
+	strHTTP        = []byte("http")
+	strHTTPS       = []byte("https")
 )
 
 // delTokens deletes the headers a Connection header value lists.

@@ -579,6 +579,76 @@ func TestServeFastStreaming(t *testing.T) {
 	}
 }
 
+// TestServeFastEventStreamHeader: the header of an event stream reaches the
+// client before its first event.
+func TestServeFastEventStreamHeader(t *testing.T) {
+	gotHeader := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		select {
+		case <-gotHeader:
+		case <-time.After(3 * time.Second):
+		}
+		_, _ = io.WriteString(w, "data: x\n\n")
+	}))
+	defer up.Close()
+	addr := front(t, newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+	_ = c.SetReadDeadline(time.Now().Add(time.Second)) // well before the upstream's 3s
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no response header before the first event: %v", err)
+	}
+	close(gotHeader)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "data: x\n" {
+		t.Errorf("event %q, %v", line, err)
+	}
+}
+
+// TestServeFastExpectContinue: the front server answers the client's
+// Expect; the upstream gets the body without one.
+func TestServeFastExpectContinue(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(echoHandler))
+	defer up.Close()
+	addr := front(t, newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	_, _ = io.WriteString(c, "POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(c)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("first line %q, %v; want 100 Continue", line, err)
+	}
+	if line, _ := br.ReadString('\n'); line != "\r\n" {
+		t.Fatalf("after 100 Continue: %q", line)
+	}
+	_, _ = io.WriteString(c, "body")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got echo
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Body != "body" || got.Header.Get("Expect") != "" {
+		t.Errorf("upstream got body %q, Expect %q", got.Body, got.Header.Get("Expect"))
+	}
+}
+
 func TestServeFastLargeBodies(t *testing.T) {
 	const size = 8 << 20
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -735,7 +805,7 @@ func BenchmarkServeFast(b *testing.B) {
 	}
 	body := bytes.Repeat([]byte("x"), 1024)
 	up := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) }}
-	go up.Serve(upLn) //nolint:errcheck
+	go up.Serve(upLn)   //nolint:errcheck
 	defer up.Shutdown() //nolint:errcheck
 	p := newPool(b, config.Upstream{Targets: []string{"http://" + upLn.Addr().String()}}, Options{
 		RewriteFast: func(ctx *fasthttp.RequestCtx, out *fasthttp.Request) {
