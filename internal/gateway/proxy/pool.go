@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 	"github.com/rampart-sec/rampart/internal/gateway/metrics"
@@ -37,6 +38,9 @@ type Target struct {
 	// ejectedUntil is a UnixNano time; 0 when not ejected.
 	ejectedUntil atomic.Int64
 	healthy      atomic.Bool
+	// fast is the target's connection pool for ServeFast.
+	fast  *fasthttp.HostClient
+	https bool
 	// Health-check streaks, touched only by the checker goroutine.
 	okStreak, failStreak int
 }
@@ -55,6 +59,13 @@ type Options struct {
 	ModifyResponse func(*http.Response) error
 	Log            *slog.Logger
 	Metrics        *metrics.Metrics
+	// RewriteFast is Rewrite for ServeFast: it sets forwarding headers on
+	// the outbound request once, after hop-by-hop headers are removed and
+	// before the first attempt.
+	RewriteFast func(ctx *fasthttp.RequestCtx, out *fasthttp.Request)
+	// StripResponse names response headers ServeFast removes from every
+	// upstream response (origin hiding). ServeHTTP uses ModifyResponse.
+	StripResponse []string
 }
 
 // Pool is one route's upstream.
@@ -72,6 +83,9 @@ type Pool struct {
 	m         *metrics.Metrics
 	total     time.Duration
 	upDur     prometheus.Observer
+
+	rewriteFast   func(*fasthttp.RequestCtx, *fasthttp.Request)
+	stripResponse []string
 
 	// Load shedding: sem holds max_in_flight tokens; waiting counts queued
 	// requests, bounded by queue.
@@ -95,7 +109,8 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 		route: o.Route, leastConn: u.Balance == "least_conn", retries: u.Retries,
 		passive: u.Passive, hc: u.HealthCheck, transport: tr, log: o.Log, m: o.Metrics,
 		total: o.Timeouts.Total, queue: int64(u.Queue), queueTimeout: u.QueueTimeout,
-		stop: make(chan struct{}),
+		stop:        make(chan struct{}),
+		rewriteFast: o.RewriteFast, stripResponse: o.StripResponse,
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -113,7 +128,10 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 			return nil, fmt.Errorf("upstream target %q: %w", s, err)
 		}
 		tu.Path, tu.RawPath = "", ""
-		t := &Target{URL: tu, name: tu.Scheme + "://" + tu.Host}
+		t := &Target{URL: tu, name: tu.Scheme + "://" + tu.Host, https: tu.Scheme == "https"}
+		if t.fast, err = newHostClient(t, u, o.Timeouts, tr.TLSClientConfig); err != nil {
+			return nil, err
+		}
 		t.healthy.Store(true)
 		p.targets = append(p.targets, t)
 		p.m.UpstreamHealthy.WithLabelValues(p.route, t.name).Set(1)
@@ -159,29 +177,40 @@ func newTransport(u config.Upstream, to config.Timeouts) (*http.Transport, error
 		// The client's Accept-Encoding passes through; never add our own.
 		DisableCompression: true,
 	}
-	if t := u.TLS; t != nil {
-		tc := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // only when the user asks
-		if t.CAFile != "" {
-			pem, err := os.ReadFile(t.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("upstream ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("upstream ca_file %s: no PEM certificate", t.CAFile)
-			}
-			tc.RootCAs = pool
-		}
-		if t.CertFile != "" {
-			c, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-			if err != nil {
-				return nil, fmt.Errorf("upstream client certificate: %w", err)
-			}
-			tc.Certificates = []tls.Certificate{c}
-		}
-		tr.TLSClientConfig = tc
+	tc, err := upstreamTLS(u.TLS)
+	if err != nil {
+		return nil, err
 	}
+	tr.TLSClientConfig = tc
 	return tr, nil
+}
+
+// upstreamTLS builds the client TLS config towards the targets, shared by
+// the net/http transport and the fasthttp host clients; nil without tls.
+func upstreamTLS(t *config.UpstreamTLS) (*tls.Config, error) {
+	if t == nil {
+		return nil, nil
+	}
+	tc := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // only when the user asks
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("upstream ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("upstream ca_file %s: no PEM certificate", t.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if t.CertFile != "" {
+		c, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("upstream client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{c}
+	}
+	return tc, nil
 }
 
 // ServeHTTP proxies r, shedding load beyond max_in_flight + queue.
@@ -313,6 +342,9 @@ func (p *Pool) Close() {
 	p.stopOnce.Do(func() { close(p.stop) })
 	p.wg.Wait()
 	p.transport.CloseIdleConnections()
+	for _, t := range p.targets {
+		t.fast.CloseIdleConnections()
+	}
 }
 
 // bufferPool reuses the 32 KiB copy buffers of ReverseProxy.

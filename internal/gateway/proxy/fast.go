@@ -1,0 +1,374 @@
+package proxy
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/rampart-sec/rampart/internal/gateway/config"
+)
+
+const (
+	// fastMaxConns bounds a target's connections, idle or busy. The net/http
+	// transport has no such bound (max_idle_conns limits only idle ones)
+	// and fasthttp fails a request with ErrNoFreeConns past it, so it is
+	// set out of reach: max_in_flight is the concurrency limit. Idle
+	// connections are closed after fastIdle.
+	fastMaxConns = 1 << 16
+	fastIdle     = 90 * time.Second
+	// noTimeout is a deadline far enough away never to fire. The host
+	// client always has a write and read timeout so that fasthttp calls
+	// SetWriteDeadline and SetReadDeadline for every request (see upConn).
+	noTimeout = 100 * 365 * 24 * time.Hour
+	// maxStale bounds how many stale idle connections one attempt skips.
+	maxStale = 32
+)
+
+// newHostClient builds t's fasthttp connection pool for ServeFast.
+func newHostClient(t *Target, u config.Upstream, to config.Timeouts, tc *tls.Config) (*fasthttp.HostClient, error) {
+	addr := t.URL.Host
+	if t.URL.Port() == "" {
+		port := "80"
+		if t.https {
+			port = "443"
+		}
+		addr = net.JoinHostPort(t.URL.Hostname(), port)
+	}
+	var ttc *tls.Config
+	if t.https {
+		if tc == nil {
+			tc = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		// A copy: the net/http transport adds h2 to its config's NextProtos,
+		// and fasthttp speaks only HTTP/1.1.
+		ttc = tc.Clone()
+		ttc.NextProtos = nil
+		if ttc.ServerName == "" {
+			ttc.ServerName = t.URL.Hostname()
+		}
+	}
+	connect, header := to.Connect, to.ResponseHeader
+	return &fasthttp.HostClient{
+		Addr:  addr,
+		IsTLS: t.https,
+		// dialUpstream does the TLS handshake with ttc; TLSConfig is unused.
+		Dial: func(addr string) (net.Conn, error) {
+			return dialUpstream(addr, connect, header, ttc)
+		},
+		MaxConns:            fastMaxConns,
+		MaxIdleConnDuration: fastIdle,
+		// LIFO reuses the most recently used connection, the least likely
+		// to have been closed by the upstream's keep-alive timeout.
+		ConnPoolStrategy: fasthttp.LIFO,
+		// Retries are the pool's business (other targets, replayable
+		// requests only) and stale connections are ServeFast's; fasthttp
+		// itself never sends a request twice.
+		MaxIdemponentCallAttempts: 1,
+		RetryIfErr:                noRetry,
+		ReadTimeout:               noTimeout,
+		WriteTimeout:              noTimeout,
+		NoDefaultUserAgentHeader:  true,
+		DisablePathNormalizing:    true,
+		StreamResponseBody:        true,
+	}, nil
+}
+
+func noRetry(*fasthttp.Request, int, error) (resetTimeout, retry bool) { return false, false }
+
+// ServeFast forwards ctx's request to a target and writes the upstream's
+// response into ctx.Response; the body streams after ServeFast returns.
+// The request is neither an Upgrade nor CONNECT (the caller's guarantee).
+func (p *Pool) ServeFast(ctx *fasthttp.RequestCtx) {
+	held := false
+	if p.sem != nil {
+		if !p.acquire(ctx) {
+			p.m.Shed.WithLabelValues(p.route).Inc()
+			ctx.Error("upstream busy", fasthttp.StatusServiceUnavailable) // resets headers
+			ctx.Response.Header.Set("Retry-After", "1")
+			return
+		}
+		held = true
+	}
+	var deadline time.Time
+	if p.total > 0 {
+		deadline = time.Now().Add(p.total)
+	}
+	out := fasthttp.AcquireRequest()
+	replay := p.outbound(ctx, out)
+	resp := fasthttp.AcquireResponse()
+	t, err := p.roundTripFast(out, resp, deadline, replay)
+	// out's body stream is the client's request stream, which the server
+	// owns: releasing out only drops the reference.
+	fasthttp.ReleaseRequest(out)
+	if err != nil {
+		fasthttp.ReleaseResponse(resp)
+		if held {
+			<-p.sem
+		}
+		p.fastError(ctx, err, deadline)
+		return
+	}
+	p.respond(ctx, t, resp, held)
+}
+
+// outbound fills out from ctx's request and reports whether it may be sent
+// again (replayable).
+func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
+	in := &ctx.Request
+	in.Header.CopyTo(&out.Header)
+	// The Host header goes out as the client sent it, not from the URI.
+	out.UseHostHeader = true
+	out.Header.SetNoDefaultContentType(true)
+	for k, v := range in.Header.All() {
+		if bytes.EqualFold(k, strConnection) {
+			delTokens(&out.Header, v)
+		}
+	}
+	for _, h := range hopHeaders {
+		out.Header.Del(h)
+	}
+	// The front server has already answered "Expect: 100-continue" and
+	// streams the body; the upstream need not be asked again.
+	out.Header.Del("Expect")
+	if te := in.Header.Peek("Te"); hasToken(te, strTrailers) {
+		// Like httputil.ReverseProxy: "Te: trailers" is end-to-end enough.
+		out.Header.Set("Te", "trailers")
+	}
+	if p.rewriteFast != nil {
+		p.rewriteFast(ctx, out)
+	}
+	replay := true
+	switch {
+	case in.IsBodyStream() && in.Header.ContentLength() != 0:
+		// -1 is chunked; a known length goes out as Content-Length.
+		out.SetBodyStream(in.BodyStream(), in.Header.ContentLength())
+		replay = false
+	case !in.IsBodyStream():
+		if b := in.Body(); len(b) > 0 {
+			out.SetBodyRaw(b)
+		}
+	}
+	m := in.Header.Method()
+	return replay && (string(m) == http.MethodGet || string(m) == http.MethodHead ||
+		string(m) == http.MethodOptions || string(m) == http.MethodPut || string(m) == http.MethodDelete)
+}
+
+// roundTripFast is balancer.RoundTrip for ServeFast.
+func (p *Pool) roundTripFast(out *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, replay bool) (*Target, error) {
+	attempts := 1
+	if p.retries > 0 && replay {
+		attempts += p.retries
+	}
+	var last *Target
+	var err error
+	for i := range attempts {
+		t := p.pick(last)
+		if t == nil {
+			if err == nil {
+				err = ErrNoTarget
+			}
+			return nil, err
+		}
+		if i > 0 {
+			p.m.Retries.WithLabelValues(p.route).Inc()
+		}
+		// HostClient checks the scheme against IsTLS; the URI is not sent
+		// (DisablePathNormalizing keeps the client's raw path and query).
+		if t.https {
+			out.URI().SetSchemeBytes(strHTTPS)
+		} else {
+			out.URI().SetSchemeBytes(strHTTP)
+		}
+		if p.leastConn {
+			t.inflight.Add(1)
+		}
+		start := time.Now()
+		err = doFast(t.fast, out, resp, deadline)
+		if err != nil {
+			if p.leastConn {
+				t.inflight.Add(-1)
+			}
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				// The route's total timeout: not the target's fault (see
+				// balancer.RoundTrip).
+				return nil, err
+			}
+			p.result(t, true)
+			last = t
+			continue
+		}
+		p.upDur.Observe(time.Since(start).Seconds())
+		p.result(t, resp.StatusCode() >= 500)
+		return t, nil
+	}
+	return nil, err
+}
+
+// doFast sends out once, skipping idle connections the upstream closed:
+// errStaleConn comes before anything is written or read, so even a POST
+// with a streamed body is intact.
+func doFast(hc *fasthttp.HostClient, out *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
+	var err error
+	for range maxStale {
+		if deadline.IsZero() {
+			err = hc.Do(out, resp)
+		} else {
+			err = hc.DoDeadline(out, resp, deadline)
+		}
+		if !errors.Is(err, errStaleConn) {
+			return err
+		}
+	}
+	return err
+}
+
+// respond copies the upstream's response into ctx.Response and hands it the
+// body stream, whose Close ends the exchange.
+func (p *Pool) respond(ctx *fasthttp.RequestCtx, t *Target, resp *fasthttp.Response, held bool) {
+	h := &ctx.Response.Header
+	resp.Header.CopyTo(h)
+	h.SetNoDefaultContentType(true)
+	for k, v := range resp.Header.All() {
+		if bytes.EqualFold(k, strConnection) {
+			delTokens(h, v)
+		}
+	}
+	// Deleting Connection also drops the upstream's "close": that is about
+	// the upstream connection, not the client's.
+	for _, name := range hopHeaders {
+		h.Del(name)
+	}
+	h.Del("Te")
+	for _, name := range p.stripResponse {
+		h.Del(name)
+	}
+	status := resp.StatusCode()
+	stream := resp.BodyStream()
+	if stream == nil || ctx.IsHead() || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified || status < 200 {
+		// No body. The upstream's Content-Length (of a HEAD) stays.
+		ctx.Response.SkipBody = true
+		fasthttp.ReleaseResponse(resp)
+		p.endFast(t, held)
+		return
+	}
+	if bytes.HasPrefix(h.ContentType(), strEventStream) {
+		// An event stream may stay silent for long after its header; the
+		// client's EventSource opens on the header alone.
+		ctx.Response.ImmediateHeaderFlush = true
+	}
+	b := fastBodies.Get().(*fastBody)
+	b.p, b.t, b.resp, b.r, b.held = p, t, resp, stream, held
+	// SetBodyStream sets Content-Length: a known length is kept, -1 and
+	// -2 (until close) go out chunked, each chunk flushed.
+	ctx.Response.SetBodyStream(b, resp.Header.ContentLength())
+}
+
+// endFast ends an exchange: in-flight count and load-shedding token.
+func (p *Pool) endFast(t *Target, held bool) {
+	if p.leastConn {
+		t.inflight.Add(-1)
+	}
+	if held {
+		<-p.sem
+	}
+}
+
+// fastBody is the response body stream handed to the fasthttp server, which
+// closes it after writing (or when it gives up on the client).
+type fastBody struct {
+	p    *Pool
+	t    *Target
+	resp *fasthttp.Response
+	r    io.Reader
+	held bool
+}
+
+var fastBodies = sync.Pool{New: func() any { return new(fastBody) }}
+
+func (b *fastBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// CloseWithError releases the upstream response; an error or an unread
+// body closes the upstream connection instead of reusing it.
+func (b *fastBody) CloseWithError(err error) error {
+	if b.p == nil {
+		return nil
+	}
+	if c, ok := b.r.(fasthttp.ReadCloserWithError); ok {
+		_ = c.CloseWithError(err)
+	}
+	fasthttp.ReleaseResponse(b.resp)
+	b.p.endFast(b.t, b.held)
+	*b = fastBody{}
+	fastBodies.Put(b)
+	return nil
+}
+
+func (p *Pool) fastError(ctx *fasthttp.RequestCtx, err error, deadline time.Time) {
+	status := fasthttp.StatusBadGateway
+	switch {
+	case errors.Is(err, ErrNoTarget):
+		status = fasthttp.StatusServiceUnavailable
+		ctx.Response.Header.Set("Retry-After", "5")
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, os.ErrDeadlineExceeded), isTimeout(err),
+		!deadline.IsZero() && !time.Now().Before(deadline):
+		status = fasthttp.StatusGatewayTimeout
+	}
+	p.log.LogAttrs(ctx, slog.LevelWarn, "upstream error",
+		slog.String("route", p.route), slog.Int("status", status), slog.String("err", err.Error()))
+	ctx.Response.SetStatusCode(status)
+}
+
+// hopHeaders are removed in both directions (RFC 9110 7.6.1), as
+// httputil.ReverseProxy does; Te is handled apart.
+var hopHeaders = [...]string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+var (
+	strConnection  = []byte("Connection")
+	strTrailers    = []byte("trailers")
+	strEventStream = []byte("text/event-stream")
+	strHTTP        = []byte("http")
+	strHTTPS       = []byte("https")
+)
+
+// delTokens deletes the headers a Connection header value lists.
+func delTokens(h interface{ DelBytes([]byte) }, v []byte) {
+	for len(v) > 0 {
+		var tok []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			tok, v = v[:i], v[i+1:]
+		} else {
+			tok, v = v, nil
+		}
+		if tok = bytes.TrimSpace(tok); len(tok) > 0 {
+			h.DelBytes(tok)
+		}
+	}
+}
+
+// hasToken reports whether the comma-separated list v holds tok.
+func hasToken(v, tok []byte) bool {
+	for len(v) > 0 {
+		var t []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			t, v = v[:i], v[i+1:]
+		} else {
+			t, v = v, nil
+		}
+		if bytes.EqualFold(bytes.TrimSpace(t), tok) {
+			return true
+		}
+	}
+	return false
+}

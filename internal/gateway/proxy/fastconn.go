@@ -1,0 +1,125 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+	"time"
+)
+
+// errStaleConn: an idle keep-alive connection was closed by the upstream
+// before we wrote anything on it. Any request, POST included, may be sent
+// again on another connection: the upstream cannot have seen it.
+var errStaleConn = errors.New("upstream closed the idle keep-alive connection")
+
+// upConn is a connection to a target as the fasthttp HostClient sees it
+// (under TLS for https targets). fasthttp has no background reader that
+// notices an idle connection the upstream closed, nor a response header
+// timeout, so upConn adds both at the two points where fasthttp touches a
+// connection per request:
+//
+//   - SetWriteDeadline, called right before each request is written (the
+//     host client always has a write deadline to make sure of that), peeks
+//     at the socket and fails with errStaleConn when the upstream has
+//     closed it; nothing of the request has been written or read yet.
+//   - SetReadDeadline, called once the request is written, arms the
+//     response header timeout: the read deadline is the earlier of
+//     fasthttp's and now+headerTimeout until the first response byte
+//     arrives, then fasthttp's own deadline (the route's total) again.
+//
+// A connection is used by one request at a time, so the fields need no lock.
+type upConn struct {
+	net.Conn
+	rc            syscall.RawConn // nil when peeking is not possible
+	headerTimeout time.Duration
+
+	armed     bool      // a request is being written
+	firstByte bool      // waiting for the first response byte
+	after     time.Time // read deadline once the response has started
+
+	peekFn  func(fd uintptr) bool // bound once per connection, not per request
+	peekBuf [1]byte
+	closed  bool
+}
+
+func (c *upConn) SetWriteDeadline(t time.Time) error {
+	if c.rc != nil && c.peerClosed() {
+		return errStaleConn
+	}
+	c.armed = true
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *upConn) SetReadDeadline(t time.Time) error {
+	if !c.armed || c.headerTimeout <= 0 {
+		return c.Conn.SetReadDeadline(t)
+	}
+	c.armed, c.firstByte, c.after = false, true, t
+	d := time.Now().Add(c.headerTimeout)
+	if !t.IsZero() && t.Before(d) {
+		d = t
+	}
+	return c.Conn.SetReadDeadline(d)
+}
+
+func (c *upConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.firstByte {
+		c.firstByte = false
+		if derr := c.Conn.SetReadDeadline(c.after); derr != nil && err == nil {
+			err = derr
+		}
+	}
+	// The error goes out unwrapped: fasthttp recognises a timeout by a
+	// type assertion, not errors.As.
+	return n, err
+}
+
+// peerClosed reports whether the upstream has closed the connection (EOF or
+// reset pending), without blocking and without consuming data. Pending data
+// on an idle connection (a TLS session ticket, say) is left for fasthttp.
+func (c *upConn) peerClosed() bool {
+	c.closed = false
+	if err := c.rc.Read(c.peekFn); err != nil {
+		return true
+	}
+	return c.closed
+}
+
+// dialUpstream connects to addr and, for https targets, completes the TLS
+// handshake within the connect timeout (as the net/http transport's
+// TLSHandshakeTimeout does); fasthttp uses a *tls.Conn as it is.
+func dialUpstream(addr string, connect, headerTimeout time.Duration, tc *tls.Config) (net.Conn, error) {
+	d := net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
+	raw, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial upstream %s: %w", addr, err)
+	}
+	c := &upConn{Conn: raw, headerTimeout: headerTimeout}
+	if canPeek {
+		if sc, ok := raw.(syscall.Conn); ok {
+			if c.rc, err = sc.SyscallConn(); err != nil {
+				c.rc = nil
+			}
+		}
+		c.peekFn = c.peek
+	}
+	if tc == nil {
+		return c, nil
+	}
+	tlsConn := tls.Client(c, tc)
+	ctx := context.Background()
+	if connect > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, connect)
+		defer cancel()
+	}
+	if err := tlsConn.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("tls handshake with upstream %s: %w", addr, err)
+	}
+	return tlsConn, nil
+}
