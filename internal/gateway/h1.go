@@ -50,7 +50,14 @@ func (s *Server) newFastServer() *fasthttp.Server {
 	if bodyTimeout == 0 {
 		bodyTimeout = defaultBodyTimeout
 	}
-	slow := fasthttpadaptor.NewFastHTTPHandler(s)
+	slow := fasthttpadaptor.NewFastHTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Make the request look as net/http's server would: Host only in
+		// r.Host (a copy in the header map is a second Host to the WAF),
+		// and the buffered body sent with its length.
+		delete(r.Header, "Host")
+		r.TransferEncoding = nil
+		s.ServeHTTP(w, r)
+	}))
 	return &fasthttp.Server{
 		Handler: func(ctx *fasthttp.RequestCtx) {
 			if !s.serveNative(ctx) {
