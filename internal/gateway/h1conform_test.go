@@ -114,7 +114,7 @@ func h1Cases() []h1Case {
 			}
 		}
 	}
-	longPath := "/" + strings.Repeat("a", 6000)                // under max_header_bytes, over fasthttp's default 4 KiB read buffer
+	longPath := "/" + strings.Repeat("a", 6000)               // under max_header_bytes, over fasthttp's default 4 KiB read buffer
 	hugePath := "/" + strings.Repeat("a", 4*h1MaxHeaderBytes) // over it
 	bigHeader := "X-Big: " + strings.Repeat("b", 4*h1MaxHeaderBytes) + "\r\n"
 	midHeader := "X-Mid: " + strings.Repeat("m", 6000) + "\r\n"
