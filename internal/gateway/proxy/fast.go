@@ -28,7 +28,8 @@ const (
 	// noTimeout is a deadline far enough away never to fire. The host
 	// client always has a write and read timeout so that fasthttp calls
 	// SetWriteDeadline and SetReadDeadline for every request (see upConn).
-	noTimeout = 100 * 365 * 24 * time.Hour
+	noTimeout     = 100 * 365 * 24 * time.Hour
+	fastHeaderMax = 64 << 10
 	// maxStale bounds how many stale idle connections one attempt skips.
 	maxStale = 32
 )
@@ -64,7 +65,11 @@ func newHostClient(t *Target, u config.Upstream, to config.Timeouts, tc *tls.Con
 		Dial: func(addr string) (net.Conn, error) {
 			return dialUpstream(addr, connect, header, ttc)
 		},
-		MaxConns:            fastMaxConns,
+		MaxConns: fastMaxConns,
+		// The read buffer bounds the upstream's response header (4 KiB by
+		// default, too small for big Set-Cookie or CSP headers); it is
+		// pooled, held only while a response is read.
+		ReadBufferSize:      fastHeaderMax,
 		MaxIdleConnDuration: fastIdle,
 		// LIFO reuses the most recently used connection, the least likely
 		// to have been closed by the upstream's keep-alive timeout.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -614,6 +615,20 @@ func TestServeFastEventStreamHeader(t *testing.T) {
 	}
 }
 
+// TestServeFastBigResponseHeader: a 20 KiB Set-Cookie (over fasthttp's
+// default 4 KiB read buffer) passes.
+func TestServeFastBigResponseHeader(t *testing.T) {
+	cookie := "c=" + strings.Repeat("v", 20<<10)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", cookie)
+	}))
+	defer up.Close()
+	resp, _ := get(t, "GET", "http://"+front(t, newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{}))+"/", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Set-Cookie") != cookie {
+		t.Errorf("status %d, Set-Cookie of %d bytes", resp.StatusCode, len(resp.Header.Get("Set-Cookie")))
+	}
+}
+
 // TestServeFastExpectContinue: the front server answers the client's
 // Expect; the upstream gets the body without one.
 func TestServeFastExpectContinue(t *testing.T) {
@@ -722,44 +737,57 @@ func (r *pattern) Read(p []byte) (int, error) {
 // TestServeFastStaleKeepAlive: an upstream that closes idle keep-alive
 // connections after 50ms (as Node does after 5s). Every POST, spaced
 // 100ms, finds its pooled connection closed; none may fail, and none may
-// reach the upstream twice.
+// reach the upstream twice. Over TLS the upstream sends close_notify
+// before its FIN.
 func TestServeFastStaleKeepAlive(t *testing.T) {
-	var conns, posts atomic.Int64
-	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		posts.Add(1)
-		body, _ := io.ReadAll(r.Body)
-		_, _ = w.Write(body)
-	}))
-	up.Config.IdleTimeout = 50 * time.Millisecond
-	up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	up.Start()
-	defer up.Close()
-	addr := front(t, newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{}))
-	const n = 6
-	for i := range n {
-		if i > 0 {
-			time.Sleep(100 * time.Millisecond)
-		}
-		for _, body := range []io.Reader{strings.NewReader("small"), io.LimitReader(&pattern{}, 1<<20)} {
-			resp, got := get(t, "POST", "http://"+addr+"/", body)
-			if resp.StatusCode != 200 {
-				t.Fatalf("POST %d: status %d %q", i, resp.StatusCode, got)
+	for _, useTLS := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tls=%v", useTLS), func(t *testing.T) {
+			var conns, posts atomic.Int64
+			up, tlsCfg := upstream(t, useTLS, false, func(w http.ResponseWriter, r *http.Request) {
+				posts.Add(1)
+				body, _ := io.ReadAll(r.Body)
+				_, _ = w.Write(body)
+			})
+			up.Config.IdleTimeout = 50 * time.Millisecond
+			up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
 			}
-		}
-	}
-	if c := conns.Load(); c < n {
-		t.Errorf("upstream saw %d connections: the idle ones were not closed, the test proves nothing", c)
-	}
-	if posts.Load() != 2*n {
-		t.Errorf("upstream got %d POSTs, want %d", posts.Load(), 2*n)
+			start(up, useTLS)
+			defer up.Close()
+			addr := front(t, newPool(t, config.Upstream{Targets: []string{up.URL}, TLS: tlsCfg}, Options{}))
+			const n = 6
+			for i := range n {
+				if i > 0 {
+					time.Sleep(100 * time.Millisecond)
+				}
+				for _, body := range []io.Reader{strings.NewReader("small"), io.LimitReader(&pattern{}, 1<<20)} {
+					resp, got := get(t, "POST", "http://"+addr+"/", body)
+					if resp.StatusCode != 200 {
+						t.Fatalf("POST %d: status %d %q", i, resp.StatusCode, got)
+					}
+				}
+			}
+			if c := conns.Load(); c < n {
+				t.Errorf("upstream saw %d connections: the idle ones were not closed, the test proves nothing", c)
+			}
+			if posts.Load() != 2*n {
+				t.Errorf("upstream got %d POSTs, want %d", posts.Load(), 2*n)
+			}
+		})
 	}
 }
 
-func TestServeFastTLSClientCert(t *testing.T) {
+// upstream makes an unstarted upstream; with useTLS, a server certificate
+// from a fresh CA (client certificates required with mTLS) and the pool's
+// TLS settings to reach it with the example client certificate.
+func upstream(t *testing.T, useTLS, mTLS bool, h http.HandlerFunc) (*httptest.Server, *config.UpstreamTLS) {
+	t.Helper()
+	up := httptest.NewUnstartedServer(h)
+	if !useTLS {
+		return up, nil
+	}
 	dir := t.TempDir()
 	if err := testcert.WriteExample(dir, time.Hour); err != nil {
 		t.Fatal(err)
@@ -774,13 +802,29 @@ func TestServeFastTLSClientCert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{srvCert}}
+	if mTLS {
+		up.TLS.ClientCAs, up.TLS.ClientAuth = cas, tls.RequireAndVerifyClientCert
+	}
+	return up, &config.UpstreamTLS{CAFile: filepath.Join(dir, "ca.crt"),
+		CertFile: filepath.Join(dir, "client.crt"), KeyFile: filepath.Join(dir, "client.key")}
+}
+
+func start(up *httptest.Server, useTLS bool) {
+	if useTLS {
+		up.StartTLS()
+	} else {
+		up.Start()
+	}
+}
+
+func TestServeFastTLSClientCert(t *testing.T) {
+	up, tlsCfg := upstream(t, true, true, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
-	}))
-	up.TLS = &tls.Config{Certificates: []tls.Certificate{srvCert}, ClientCAs: cas, ClientAuth: tls.RequireAndVerifyClientCert}
-	up.StartTLS()
+	})
+	up.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake without a certificate
+	start(up, true)
 	defer up.Close()
-	tlsCfg := &config.UpstreamTLS{CAFile: filepath.Join(dir, "ca.crt"), CertFile: filepath.Join(dir, "client.crt"), KeyFile: filepath.Join(dir, "client.key")}
 	p := newPool(t, config.Upstream{Targets: []string{up.URL}, TLS: tlsCfg}, Options{})
 	addr := front(t, p)
 	for range 2 { // the second one on the pooled connection

@@ -23,8 +23,11 @@ var errStaleConn = errors.New("upstream closed the idle keep-alive connection")
 //
 //   - SetWriteDeadline, called right before each request is written (the
 //     host client always has a write deadline to make sure of that), peeks
-//     at the socket and fails with errStaleConn when the upstream has
-//     closed it; nothing of the request has been written or read yet.
+//     at the socket of a reused connection and fails with errStaleConn when
+//     the upstream has closed it (or sent anything while it was idle);
+//     nothing of the request has been written or read yet. A new
+//     connection is not peeked: after a TLS 1.3 handshake the server's
+//     session tickets may still be unread.
 //   - SetReadDeadline, called once the request is written, arms the
 //     response header timeout: the read deadline is the earlier of
 //     fasthttp's and now+headerTimeout until the first response byte
@@ -36,6 +39,7 @@ type upConn struct {
 	rc            syscall.RawConn // nil when peeking is not possible
 	headerTimeout time.Duration
 
+	used      bool      // a request has been sent before
 	armed     bool      // a request is being written
 	firstByte bool      // waiting for the first response byte
 	after     time.Time // read deadline once the response has started
@@ -46,10 +50,10 @@ type upConn struct {
 }
 
 func (c *upConn) SetWriteDeadline(t time.Time) error {
-	if c.rc != nil && c.peerClosed() {
+	if c.used && c.rc != nil && c.peerClosed() {
 		return errStaleConn
 	}
-	c.armed = true
+	c.used, c.armed = true, true
 	return c.Conn.SetWriteDeadline(t)
 }
 
