@@ -875,3 +875,49 @@ func BenchmarkServeFast(b *testing.B) {
 		ctx.Request.Reset()
 	}
 }
+
+// TestUpConnCloseInterruptsRead: closing a TLS upstream connection from
+// another goroutine (fasthttp's interrupt of a blocked body read) sends
+// close_notify through SetWriteDeadline; its stale-connection peek must not
+// wait for the blocked Read.
+func TestUpConnCloseInterruptsRead(t *testing.T) {
+	up, tlsCfg := upstream(t, true, false, func(w http.ResponseWriter, r *http.Request) {})
+	start(up, true)
+	defer up.Close()
+	tc, err := upstreamTLS(tlsCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.ServerName = "localhost"
+	c, err := dialUpstream(up.Listener.Addr().String(), 2*time.Second, 0, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A request, so that the connection counts as used and is peeked.
+	_ = c.SetWriteDeadline(time.Time{})
+	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	done := make(chan error, 1)
+	go func() { _, err := br.ReadByte(); done <- err }()
+	time.Sleep(50 * time.Millisecond) // let the Read block
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(3 * time.Second):
+		t.Fatal("Close blocked behind the pending Read")
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Read succeeded on a closed connection")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Read not interrupted")
+	}
+}

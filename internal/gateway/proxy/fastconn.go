@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -39,7 +40,8 @@ type upConn struct {
 	rc            syscall.RawConn // nil when peeking is not possible
 	headerTimeout time.Duration
 
-	used      bool      // a request has been sent before
+	used      bool // a request has been sent before
+	reading   atomic.Bool
 	armed     bool      // a request is being written
 	firstByte bool      // waiting for the first response byte
 	after     time.Time // read deadline once the response has started
@@ -50,7 +52,10 @@ type upConn struct {
 }
 
 func (c *upConn) SetWriteDeadline(t time.Time) error {
-	if c.used && c.rc != nil && c.peerClosed() {
+	// A Read in progress means the connection is not idle, and the peek
+	// would wait for its lock: that happens when tls.Conn.Close (sending
+	// close_notify) interrupts a blocked body read from another goroutine.
+	if c.used && c.rc != nil && !c.reading.Load() && c.peerClosed() {
 		return errStaleConn
 	}
 	c.used, c.armed = true, true
@@ -70,7 +75,9 @@ func (c *upConn) SetReadDeadline(t time.Time) error {
 }
 
 func (c *upConn) Read(p []byte) (int, error) {
+	c.reading.Store(true)
 	n, err := c.Conn.Read(p)
+	c.reading.Store(false)
 	if n > 0 && c.firstByte {
 		c.firstByte = false
 		if derr := c.Conn.SetReadDeadline(c.after); derr != nil && err == nil {
