@@ -92,6 +92,23 @@ func noRetry(*fasthttp.Request, int, error) (resetTimeout, retry bool) { return 
 // ServeFast forwards ctx's request to a target and writes the upstream's
 // response into ctx.Response; the body streams after ServeFast returns.
 // The request is neither an Upgrade nor CONNECT (the caller's guarantee).
+//
+// Timeouts, as fasthttp allows them:
+//   - Connect bounds each new connection: TCP dial and TLS handshake.
+//   - ResponseHeader bounds the wait from the end of writing the request
+//     (body included) to the first byte of the response; past that byte
+//     only Total applies (net/http bounds until the whole header).
+//   - Total is a deadline set when ServeFast starts, after any wait in the
+//     load-shedding queue, shared by all attempts. It bounds waiting for a
+//     connection, writing the request (a streamed upload too) and reading
+//     the response, the body included, which the server writes to the
+//     client after ServeFast has returned; past it the body is cut off.
+//     It does not bound writes to a slow client: those are the fasthttp
+//     server's WriteTimeout.
+//
+// fasthttp does not tell a handler that its client has gone, so the 499 of
+// the net/http path never happens here; a gone client shows only as a
+// failed write of the response.
 func (p *Pool) ServeFast(ctx *fasthttp.RequestCtx) {
 	held := false
 	if p.sem != nil {

@@ -921,3 +921,27 @@ func TestUpConnCloseInterruptsRead(t *testing.T) {
 		t.Fatal("Read not interrupted")
 	}
 }
+
+// BenchmarkServeHTTP is BenchmarkServeFast through the net/http path, for
+// comparison.
+func BenchmarkServeHTTP(b *testing.B) {
+	upLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("x"), 1024)
+	up := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) }}
+	go up.Serve(upLn)   //nolint:errcheck
+	defer up.Shutdown() //nolint:errcheck
+	p := newPool(b, config.Upstream{Targets: []string{"http://" + upLn.Addr().String()}}, Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "http://example.com/bench?x=1", nil)
+		req.Header.Set("Accept", "*/*")
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
