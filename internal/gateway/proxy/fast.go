@@ -28,14 +28,15 @@ const (
 	// noTimeout is a deadline far enough away never to fire. The host
 	// client always has a write and read timeout so that fasthttp calls
 	// SetWriteDeadline and SetReadDeadline for every request (see upConn).
-	noTimeout     = 100 * 365 * 24 * time.Hour
+	noTimeout = 100 * 365 * 24 * time.Hour
+	// fastHeaderMax is the largest upstream response header accepted.
 	fastHeaderMax = 64 << 10
 	// maxStale bounds how many stale idle connections one attempt skips.
 	maxStale = 32
 )
 
 // newHostClient builds t's fasthttp connection pool for ServeFast.
-func newHostClient(t *Target, u config.Upstream, to config.Timeouts, tc *tls.Config) (*fasthttp.HostClient, error) {
+func newHostClient(t *Target, to config.Timeouts, tc *tls.Config) *fasthttp.HostClient {
 	addr := t.URL.Host
 	if t.URL.Port() == "" {
 		port := "80"
@@ -84,7 +85,7 @@ func newHostClient(t *Target, u config.Upstream, to config.Timeouts, tc *tls.Con
 		NoDefaultUserAgentHeader:  true,
 		DisablePathNormalizing:    true,
 		StreamResponseBody:        true,
-	}, nil
+	}
 }
 
 func noRetry(*fasthttp.Request, int, error) (resetTimeout, retry bool) { return false, false }

@@ -370,6 +370,63 @@ func TestServeFastBalancing(t *testing.T) {
 	})
 }
 
+// TestServeFastConcurrent: many clients at once, for the race detector and
+// the pooled response bodies; least_conn's counts return to zero.
+func TestServeFastConcurrent(t *testing.T) {
+	var ha, hb atomic.Int64
+	a, b := named("a", nil, &ha), named("b", nil, &hb)
+	defer a.Close()
+	defer b.Close()
+	p := newPool(t, config.Upstream{Targets: []string{a.URL, b.URL}, Balance: "least_conn", MaxInFlight: 64}, Options{})
+	addr := front(t, p)
+	var wg sync.WaitGroup
+	errs := make(chan string, 200)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 20 {
+				method, body := "GET", io.Reader(nil)
+				if (g+i)%2 == 1 {
+					method, body = "POST", strings.NewReader(strings.Repeat("p", 100*i))
+				}
+				req, _ := http.NewRequest(method, "http://"+addr+"/", body)
+				resp, err := client.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				got, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 || (string(got) != "a" && string(got) != "b") {
+					errs <- fmt.Sprintf("%s: %d %q %v", method, resp.StatusCode, got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if ha.Load()+hb.Load() != 160 {
+		t.Errorf("upstreams got %d requests, want 160", ha.Load()+hb.Load())
+	}
+	for i, tg := range p.Targets() {
+		for n := 0; tg.inflight.Load() != 0 && n < 100; n++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := tg.inflight.Load(); n != 0 {
+			t.Errorf("target %d in flight %d after all responses", i, n)
+		}
+	}
+	for n := 0; len(p.sem) != 0 && n < 100; n++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(p.sem); n != 0 {
+		t.Errorf("%d load-shedding tokens held after all responses", n)
+	}
+}
+
 func TestServeFastRetries(t *testing.T) {
 	var fail atomic.Bool
 	fail.Store(true)
