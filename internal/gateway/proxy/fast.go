@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -215,7 +216,7 @@ func (p *Pool) roundTripFast(out *fasthttp.Request, resp *fasthttp.Response, dea
 			t.inflight.Add(1)
 		}
 		start := time.Now()
-		err = doFast(t.fast, out, resp, deadline)
+		err = doFast(t.fast, out, resp, deadline, replay)
 		if err != nil {
 			if p.leastConn {
 				t.inflight.Add(-1)
@@ -236,10 +237,13 @@ func (p *Pool) roundTripFast(out *fasthttp.Request, resp *fasthttp.Response, dea
 	return nil, err
 }
 
-// doFast sends out once, skipping idle connections the upstream closed:
-// errStaleConn comes before anything is written or read, so even a POST
-// with a streamed body is intact.
-func doFast(hc *fasthttp.HostClient, out *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
+// doFast sends out to one target. It skips idle connections the upstream
+// closed: errStaleConn comes before anything is written or read, so even a
+// POST with a streamed body is intact. And like net/http's transport it
+// sends a replayable request once more when its connection broke before
+// any response: the upstream can close a keep-alive connection just after
+// the stale check, a race no proxy can close.
+func doFast(hc *fasthttp.HostClient, out *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, replay bool) error {
 	var err error
 	for range maxStale {
 		if deadline.IsZero() {
@@ -247,11 +251,22 @@ func doFast(hc *fasthttp.HostClient, out *fasthttp.Request, resp *fasthttp.Respo
 		} else {
 			err = hc.DoDeadline(out, resp, deadline)
 		}
-		if !errors.Is(err, errStaleConn) {
+		switch {
+		case errors.Is(err, errStaleConn):
+		case replay && connLost(err):
+			replay = false
+		default:
 			return err
 		}
 	}
 	return err
+}
+
+// connLost: the connection closed or reset before a response (fasthttp
+// reports an EOF before the first response byte as ErrConnectionClosed).
+func connLost(err error) bool {
+	return errors.Is(err, fasthttp.ErrConnectionClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // respond copies the upstream's response into ctx.Response and hands it the

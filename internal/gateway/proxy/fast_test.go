@@ -441,9 +441,11 @@ func TestServeFastRetries(t *testing.T) {
 			t.Errorf("GET: %d %q, want 200 from b after a retry", resp.StatusCode, body)
 		}
 	}
-	// Round robin sends some first attempts to a; each is retried once.
-	if n := counterValue(p.m.Retries.WithLabelValues("r")); ha.Load() == 0 || n != float64(ha.Load()) {
-		t.Errorf("retries metric %v, a hit %d times: want equal and > 0", n, ha.Load())
+	// Round robin sends some first attempts to a; a sees each twice (the
+	// connection-lost retry on the same target), then the pool retries it
+	// on b once.
+	if n := counterValue(p.m.Retries.WithLabelValues("r")); n == 0 || float64(ha.Load()) != 2*n {
+		t.Errorf("retries metric %v, a hit %d times: want twice the metric, > 0", n, ha.Load())
 	}
 	ha.Store(0)
 	var bad int
@@ -458,6 +460,40 @@ func TestServeFastRetries(t *testing.T) {
 	}
 	if bad == 0 || int64(bad) != ha.Load() {
 		t.Errorf("POST: %d answers 502, a hit %d times; want equal and > 0 (no retry)", bad, ha.Load())
+	}
+}
+
+// TestServeFastConnectionLost: a connection that breaks before any
+// response is retried once on the same target for a replayable request
+// (as net/http's transport does), never for a POST.
+func TestServeFastConnectionLost(t *testing.T) {
+	tests := []struct {
+		method     string
+		body       io.Reader
+		status     int
+		wantServed int64
+	}{
+		{"GET", nil, 200, 2},
+		{"PUT", nil, 200, 2},
+		{"POST", strings.NewReader("x"), 502, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			var served atomic.Int64
+			up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if served.Add(1) == 1 { // the first request loses its connection
+					if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+						c.Close()
+					}
+				}
+			}))
+			defer up.Close()
+			p := newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{})
+			resp, _ := get(t, tt.method, "http://"+front(t, p)+"/", tt.body)
+			if resp.StatusCode != tt.status || served.Load() != tt.wantServed {
+				t.Errorf("status %d, upstream saw %d requests; want %d and %d", resp.StatusCode, served.Load(), tt.status, tt.wantServed)
+			}
+		})
 	}
 }
 
