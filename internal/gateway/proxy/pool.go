@@ -1,6 +1,7 @@
 // Package proxy forwards requests to a pool of upstream targets: balancing,
 // active health checks, passive ejection, retries of idempotent requests,
-// load shedding and a tuned transport under httputil.ReverseProxy.
+// load shedding and a tuned transport under httputil.ReverseProxy; ServeFast
+// (fast.go) is the same on fasthttp for the fasthttp front end.
 package proxy
 
 import (
