@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -29,12 +30,14 @@ const (
 	// client always has a write and read timeout so that fasthttp calls
 	// SetWriteDeadline and SetReadDeadline for every request (see upConn).
 	noTimeout = 100 * 365 * 24 * time.Hour
+	// fastHeaderMax is the largest upstream response header accepted.
+	fastHeaderMax = 64 << 10
 	// maxStale bounds how many stale idle connections one attempt skips.
 	maxStale = 32
 )
 
 // newHostClient builds t's fasthttp connection pool for ServeFast.
-func newHostClient(t *Target, u config.Upstream, to config.Timeouts, tc *tls.Config) (*fasthttp.HostClient, error) {
+func newHostClient(t *Target, to config.Timeouts, tc *tls.Config) *fasthttp.HostClient {
 	addr := t.URL.Host
 	if t.URL.Port() == "" {
 		port := "80"
@@ -64,7 +67,11 @@ func newHostClient(t *Target, u config.Upstream, to config.Timeouts, tc *tls.Con
 		Dial: func(addr string) (net.Conn, error) {
 			return dialUpstream(addr, connect, header, ttc)
 		},
-		MaxConns:            fastMaxConns,
+		MaxConns: fastMaxConns,
+		// The read buffer bounds the upstream's response header (4 KiB by
+		// default, too small for big Set-Cookie or CSP headers); it is
+		// pooled, held only while a response is read.
+		ReadBufferSize:      fastHeaderMax,
 		MaxIdleConnDuration: fastIdle,
 		// LIFO reuses the most recently used connection, the least likely
 		// to have been closed by the upstream's keep-alive timeout.
@@ -79,7 +86,7 @@ func newHostClient(t *Target, u config.Upstream, to config.Timeouts, tc *tls.Con
 		NoDefaultUserAgentHeader:  true,
 		DisablePathNormalizing:    true,
 		StreamResponseBody:        true,
-	}, nil
+	}
 }
 
 func noRetry(*fasthttp.Request, int, error) (resetTimeout, retry bool) { return false, false }
@@ -87,6 +94,23 @@ func noRetry(*fasthttp.Request, int, error) (resetTimeout, retry bool) { return 
 // ServeFast forwards ctx's request to a target and writes the upstream's
 // response into ctx.Response; the body streams after ServeFast returns.
 // The request is neither an Upgrade nor CONNECT (the caller's guarantee).
+//
+// Timeouts, as fasthttp allows them:
+//   - Connect bounds each new connection: TCP dial and TLS handshake.
+//   - ResponseHeader bounds the wait from the end of writing the request
+//     (body included) to the first byte of the response; past that byte
+//     only Total applies (net/http bounds until the whole header).
+//   - Total is a deadline set when ServeFast starts, after any wait in the
+//     load-shedding queue, shared by all attempts. It bounds waiting for a
+//     connection, writing the request (a streamed upload too) and reading
+//     the response, the body included, which the server writes to the
+//     client after ServeFast has returned; past it the body is cut off.
+//     It does not bound writes to a slow client: those are the fasthttp
+//     server's WriteTimeout.
+//
+// fasthttp does not tell a handler that its client has gone, so the 499 of
+// the net/http path never happens here; a gone client shows only as a
+// failed write of the response.
 func (p *Pool) ServeFast(ctx *fasthttp.RequestCtx) {
 	held := false
 	if p.sem != nil {
@@ -192,7 +216,7 @@ func (p *Pool) roundTripFast(out *fasthttp.Request, resp *fasthttp.Response, dea
 			t.inflight.Add(1)
 		}
 		start := time.Now()
-		err = doFast(t.fast, out, resp, deadline)
+		err = doFast(t.fast, out, resp, deadline, replay)
 		if err != nil {
 			if p.leastConn {
 				t.inflight.Add(-1)
@@ -213,10 +237,13 @@ func (p *Pool) roundTripFast(out *fasthttp.Request, resp *fasthttp.Response, dea
 	return nil, err
 }
 
-// doFast sends out once, skipping idle connections the upstream closed:
-// errStaleConn comes before anything is written or read, so even a POST
-// with a streamed body is intact.
-func doFast(hc *fasthttp.HostClient, out *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
+// doFast sends out to one target. It skips idle connections the upstream
+// closed: errStaleConn comes before anything is written or read, so even a
+// POST with a streamed body is intact. And like net/http's transport it
+// sends a replayable request once more when its connection broke before
+// any response: the upstream can close a keep-alive connection just after
+// the stale check, a race no proxy can close.
+func doFast(hc *fasthttp.HostClient, out *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, replay bool) error {
 	var err error
 	for range maxStale {
 		if deadline.IsZero() {
@@ -224,11 +251,22 @@ func doFast(hc *fasthttp.HostClient, out *fasthttp.Request, resp *fasthttp.Respo
 		} else {
 			err = hc.DoDeadline(out, resp, deadline)
 		}
-		if !errors.Is(err, errStaleConn) {
+		switch {
+		case errors.Is(err, errStaleConn):
+		case replay && connLost(err):
+			replay = false
+		default:
 			return err
 		}
 	}
 	return err
+}
+
+// connLost: the connection closed or reset before a response (fasthttp
+// reports an EOF before the first response byte as ErrConnectionClosed).
+func connLost(err error) bool {
+	return errors.Is(err, fasthttp.ErrConnectionClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // respond copies the upstream's response into ctx.Response and hands it the

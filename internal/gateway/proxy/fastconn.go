@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -23,8 +24,11 @@ var errStaleConn = errors.New("upstream closed the idle keep-alive connection")
 //
 //   - SetWriteDeadline, called right before each request is written (the
 //     host client always has a write deadline to make sure of that), peeks
-//     at the socket and fails with errStaleConn when the upstream has
-//     closed it; nothing of the request has been written or read yet.
+//     at the socket of a reused connection and fails with errStaleConn when
+//     the upstream has closed it (or sent anything while it was idle);
+//     nothing of the request has been written or read yet. A new
+//     connection is not peeked: after a TLS 1.3 handshake the server's
+//     session tickets may still be unread.
 //   - SetReadDeadline, called once the request is written, arms the
 //     response header timeout: the read deadline is the earlier of
 //     fasthttp's and now+headerTimeout until the first response byte
@@ -36,6 +40,8 @@ type upConn struct {
 	rc            syscall.RawConn // nil when peeking is not possible
 	headerTimeout time.Duration
 
+	used      bool // a request has been sent before
+	reading   atomic.Bool
 	armed     bool      // a request is being written
 	firstByte bool      // waiting for the first response byte
 	after     time.Time // read deadline once the response has started
@@ -46,10 +52,13 @@ type upConn struct {
 }
 
 func (c *upConn) SetWriteDeadline(t time.Time) error {
-	if c.rc != nil && c.peerClosed() {
+	// A Read in progress means the connection is not idle, and the peek
+	// would wait for its lock: that happens when tls.Conn.Close (sending
+	// close_notify) interrupts a blocked body read from another goroutine.
+	if c.used && c.rc != nil && !c.reading.Load() && c.peerClosed() {
 		return errStaleConn
 	}
-	c.armed = true
+	c.used, c.armed = true, true
 	return c.Conn.SetWriteDeadline(t)
 }
 
@@ -66,7 +75,9 @@ func (c *upConn) SetReadDeadline(t time.Time) error {
 }
 
 func (c *upConn) Read(p []byte) (int, error) {
+	c.reading.Store(true)
 	n, err := c.Conn.Read(p)
+	c.reading.Store(false)
 	if n > 0 && c.firstByte {
 		c.firstByte = false
 		if derr := c.Conn.SetReadDeadline(c.after); derr != nil && err == nil {

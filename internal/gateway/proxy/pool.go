@@ -1,6 +1,7 @@
 // Package proxy forwards requests to a pool of upstream targets: balancing,
 // active health checks, passive ejection, retries of idempotent requests,
-// load shedding and a tuned transport under httputil.ReverseProxy.
+// load shedding and a tuned transport under httputil.ReverseProxy; ServeFast
+// (fast.go) is the same on fasthttp for the fasthttp front end.
 package proxy
 
 import (
@@ -129,9 +130,7 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 		}
 		tu.Path, tu.RawPath = "", ""
 		t := &Target{URL: tu, name: tu.Scheme + "://" + tu.Host, https: tu.Scheme == "https"}
-		if t.fast, err = newHostClient(t, u, o.Timeouts, tr.TLSClientConfig); err != nil {
-			return nil, err
-		}
+		t.fast = newHostClient(t, o.Timeouts, tr.TLSClientConfig)
 		t.healthy.Store(true)
 		p.targets = append(p.targets, t)
 		p.m.UpstreamHealthy.WithLabelValues(p.route, t.name).Set(1)
