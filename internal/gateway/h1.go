@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+	"golang.org/x/net/http/httpguts"
 )
 
 // The fasthttp front end (http1_engine: fasthttp). A proxy on net/http
@@ -56,13 +58,31 @@ func (s *Server) newFastServer() *fasthttp.Server {
 		// and the buffered body sent with its length.
 		delete(r.Header, "Host")
 		r.TransferEncoding = nil
-		s.ServeHTTP(w, r)
+		// Not the fasthttp.RequestCtx as the context: fasthttp reuses it
+		// once the handler returns, while net/http's Transport may still
+		// consult contexts derived from it.
+		ctx := context.Background()
+		if ci, ok := r.Context().Value(connKey{}).(*connInfo); ok {
+			ctx = context.WithValue(ctx, connKey{}, ci)
+		}
+		s.ServeHTTP(w, r.WithContext(ctx))
 	}))
 	return &fasthttp.Server{
 		Handler: func(ctx *fasthttp.RequestCtx) {
-			if !s.serveNative(ctx) {
-				slow(ctx)
+			if status, why := checkH1(&ctx.Request.Header); status != 0 {
+				s.refuse(ctx, status, why)
+				return
 			}
+			if s.serveNative(ctx) {
+				return
+			}
+			h := &ctx.Request.Header
+			if string(h.Method()) == http.MethodOptions && string(h.RequestURI()) == "*" {
+				// What net/http's server answers itself.
+				ctx.Response.Header.SetContentLength(0)
+				return
+			}
+			slow(ctx)
 		},
 		ErrorHandler: s.fastError,
 		// ReadTimeout bounds the request header from its first byte (the
@@ -92,6 +112,70 @@ type fastLogger struct{ log *slog.Logger }
 
 func (l fastLogger) Printf(format string, args ...any) {
 	l.log.Warn("http1: " + fmt.Sprintf(format, args...))
+}
+
+// checkH1 refuses what fasthttp's parser lets through but net/http's does
+// not, where an upstream could read the message differently: request
+// lines that are not HTTP/1.0 or 1.1, header lines with bare LF, obs-fold
+// continuations, names that are not tokens, control characters in values,
+// and any transfer coding but chunked (fasthttp drops "identity" and
+// frames by Content-Length). It reads the raw header block fasthttp kept.
+func checkH1(h *fasthttp.RequestHeader) (status int, why string) {
+	if p := string(h.Protocol()); p != "HTTP/1.1" && p != "HTTP/1.0" {
+		return http.StatusHTTPVersionNotSupported, "version"
+	}
+	raw := h.RawHeaders()
+	badTE := false
+	for len(raw) > 0 {
+		i := bytes.IndexByte(raw, '\n')
+		if i < 0 {
+			i = len(raw)
+		}
+		line := raw[:i]
+		raw = raw[min(i+1, len(raw)):]
+		if len(line) == 0 || line[len(line)-1] != '\r' {
+			return http.StatusBadRequest, "bare LF"
+		}
+		line = line[:len(line)-1]
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			return http.StatusBadRequest, "obs-fold"
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 {
+			return http.StatusBadRequest, "header line"
+		}
+		name, value := line[:colon], line[colon+1:]
+		for _, c := range name {
+			if !httpguts.IsTokenRune(rune(c)) {
+				return http.StatusBadRequest, "header name"
+			}
+		}
+		for _, c := range value {
+			if (c < ' ' && c != '\t') || c == 0x7f {
+				return http.StatusBadRequest, "header value"
+			}
+		}
+		if bytes.EqualFold(name, []byte("Transfer-Encoding")) &&
+			!bytes.EqualFold(bytes.Trim(value, " \t"), []byte("chunked")) {
+			badTE = true // 501 unless a later line is a 400
+		}
+	}
+	if badTE {
+		return http.StatusNotImplemented, "transfer-encoding"
+	}
+	return 0, ""
+}
+
+// refuse answers a request the gateway will not forward and closes the
+// connection: after a framing error nothing further on it can be trusted.
+func (s *Server) refuse(ctx *fasthttp.RequestCtx, status int, why string) {
+	ctx.Error(http.StatusText(status), status)
+	ctx.SetConnectionClose()
+	s.log.LogAttrs(ctx, slog.LevelWarn, "bad request",
+		slog.String("client_ip", remoteIP(ctx).String()), slog.Int("status", status), slog.String("err", why))
 }
 
 // fastError answers requests fasthttp could not read.
