@@ -129,7 +129,11 @@ func TestEngineChangeNeedsRestart(t *testing.T) {
 routes: [{name: app, upstream: { targets: [%q] }}]
 `, up.URL)
 	g := startGateway(t, src, nil)
-	cfg, err := config.Parse("gateway.yaml", g.dir, []byte("http1_engine: net/http\n"+src))
+	other := config.EngineNetHTTP
+	if g.engine == other {
+		other = config.EngineFastHTTP
+	}
+	cfg, err := config.Parse("gateway.yaml", g.dir, []byte("http1_engine: "+other+"\n"+src))
 	if err != nil {
 		t.Fatal(err)
 	}

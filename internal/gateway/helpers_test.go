@@ -25,6 +25,16 @@ import (
 	"github.com/rampart-sec/rampart/internal/gateway/testcert"
 )
 
+// TestMain: RAMPART_TEST_HTTP1_ENGINE runs the suite on another default
+// HTTP/1.1 engine (make test runs it on both); tests that name an engine
+// keep theirs.
+func TestMain(m *testing.M) {
+	if e := os.Getenv("RAMPART_TEST_HTTP1_ENGINE"); e != "" {
+		config.DefaultHTTP1Engine = e
+	}
+	os.Exit(m.Run())
+}
+
 // syncBuffer collects log output from many goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -88,11 +98,6 @@ func startGateway(t *testing.T, src string, files map[string][]byte) *gw {
 	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatalf("config: %v", err)
-	}
-	// RAMPART_TEST_HTTP1_ENGINE runs the suite on the other engine (make
-	// test does both); tests that name an engine keep theirs.
-	if e := os.Getenv("RAMPART_TEST_HTTP1_ENGINE"); e != "" && !strings.Contains(src, "http1_engine") {
-		cfg.HTTP1Engine = e
 	}
 	return startConfig(t, cfg, dir)
 }

@@ -402,6 +402,10 @@ const (
 	MinMemoryLimit = 32 << 20
 )
 
+// DefaultHTTP1Engine is http1_engine when the file does not set it (a
+// variable so that the gateway's tests can run on either engine).
+var DefaultHTTP1Engine = EngineFastHTTP
+
 func applyDefaults(c *Config) {
 	l := &c.Limits
 	if l.ReadHeaderTimeout == 0 {
@@ -440,7 +444,7 @@ func applyDefaults(c *Config) {
 		c.OnBackendError = "local"
 	}
 	if c.HTTP1Engine == "" {
-		c.HTTP1Engine = EngineFastHTTP
+		c.HTTP1Engine = DefaultHTTP1Engine
 	}
 	if c.Events.Queue == 0 {
 		c.Events.Queue = DefaultEventsQueue
