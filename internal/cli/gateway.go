@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -79,7 +80,7 @@ func newGatewayCmd(e *env) *cobra.Command {
 			lb := logbuf.New(e.stderr, 64<<10, time.Second)
 			defer lb.Close()
 			e.log = slog.New(slog.NewJSONHandler(lb, &slog.HandlerOptions{Level: logLevel}))
-			return runGateway(cmd.Context(), e, cfgPath, watch)
+			return runGateway(cmd.Context(), e, lb, cfgPath, watch)
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "gateway configuration file (docs/gateway.md)")
@@ -108,14 +109,16 @@ func applyEnv(cmd *cobra.Command) error {
 	return err
 }
 
-func runGateway(ctx context.Context, e *env, path string, watch bool) error {
+// runGateway runs the gateway; access is the writer behind e.log, which the
+// gateway writes its access lines to directly (gateway.Options.AccessLog).
+func runGateway(ctx context.Context, e *env, access io.Writer, path string, watch bool) error {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return usageError(err)
 	}
 	applyMemoryPolicy(cfg.MemoryLimitBytes, e.log)
 	m := metrics.New()
-	opts := gateway.Options{Logger: e.log, Metrics: m}
+	opts := gateway.Options{Logger: e.log, Metrics: m, AccessLog: access}
 	if cfg.Events.File != "" {
 		ev, err := events.Open(cfg.Events.File, cfg.Events.Queue, m.EventsDropped.Inc, e.log)
 		if err != nil {

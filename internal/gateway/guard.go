@@ -130,3 +130,11 @@ func (g *ja4Guard) Check(_ context.Context, r *Request) (Verdict, error) {
 	}
 	return Verdict{}, nil
 }
+
+// routeName is the name of the request's route, "-" when none matched.
+func (r *Request) routeName() string {
+	if r.Route == nil {
+		return "-"
+	}
+	return r.Route.name
+}

@@ -243,7 +243,13 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 	if s.log.Enabled(ctx, slog.LevelInfo) {
 		// The body streams after the handler returns: its length is the
 		// Content-Length when there is one, -1 otherwise.
-		s.logRequest(ctx, req, string(h.Method()), string(host), string(ctx.Path()), proto, status,
+		method, path := bstr(h.Method()), bstr(ctx.Path())
+		if s.access == nil {
+			// A slog handler may keep the strings; the gateway's own
+			// encoder copies them before the request ends.
+			method, host, path = string(h.Method()), []byte(string(host)), string(ctx.Path())
+		}
+		s.logRequest(ctx, req, method, bstr(host), path, proto, status,
 			int64(ctx.Response.Header.ContentLength()))
 	}
 	return true

@@ -220,33 +220,14 @@ func (s *Server) account(req *Request, status int) {
 
 // logRequest writes the access log line.
 func (s *Server) logRequest(ctx context.Context, req *Request, method, host, path, proto string, status int, bytes int64) {
-	routeName := "-"
-	if req.Route != nil {
-		routeName = req.Route.name
+	now := time.Now()
+	e := accessEntry{time: now, req: req, method: method, host: host, path: path, proto: proto,
+		status: status, bytes: bytes, dur: now.Sub(req.Start)}
+	if s.access != nil {
+		s.access.write(&e)
+		return
 	}
-	attrs := make([]slog.Attr, 0, 14)
-	attrs = append(attrs,
-		slog.String("request_id", req.ID),
-		slog.String("route", routeName),
-		slog.String("client_ip", req.ClientIP.String()),
-		slog.String("method", method),
-		slog.String("host", host),
-		slog.String("path", path),
-		slog.String("proto", proto),
-		slog.Int("status", status),
-		slog.Int64("bytes", bytes),
-		slog.Float64("duration_ms", float64(time.Since(req.Start).Microseconds())/1000),
-	)
-	if req.TLS != nil {
-		attrs = append(attrs, slog.String("ja4", req.TLS.JA4))
-		if req.TLS.Identity != "" {
-			attrs = append(attrs, slog.String("identity", req.TLS.Identity))
-		}
-	}
-	if len(req.Decisions) > 0 {
-		attrs = append(attrs, slog.Any("decisions", req.Decisions))
-	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+	s.log.LogAttrs(ctx, slog.LevelInfo, "request", e.attrs()...)
 }
 
 // statusWriter records the status and size for logs and metrics. Unwrap

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,6 +31,12 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Events receives security events; nil drops them.
 	Events finding.Sink
+	// AccessLog, when set, receives the per-request log lines, encoded by
+	// the gateway in the shape Logger's JSON handler gives them (it must
+	// be that handler's writer, without attributes added by With); nil
+	// sends them through Logger. Logger's level still decides whether
+	// they are written.
+	AccessLog io.Writer
 }
 
 // Server is a running gateway: its listeners are fixed at start, its
@@ -39,6 +46,7 @@ type Server struct {
 	m       *metrics.Metrics
 	events  finding.Sink
 	ids     *requestIDs
+	access  *accessWriter // nil: access lines go through log
 	limiter ratelimit.Limiter
 	backend config.RateLimitBackend
 	onErr   string
@@ -74,6 +82,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	}
 	s := &Server{log: o.Logger, m: o.Metrics, events: o.Events, ids: newRequestIDs(), ctx: ctx,
 		listen: cfg.Listen, limits: cfg.Limits, admin: cfg.Admin, memLim: cfg.MemoryLimit, engine: cfg.HTTP1Engine}
+	if o.AccessLog != nil {
+		s.access = newAccessWriter(o.AccessLog)
+	}
 	lim, err := newLimiter(cfg, s.log, s.m)
 	if err != nil {
 		return nil, err
