@@ -89,7 +89,13 @@ func (s *Server) newFastServer() *fasthttp.Server {
 		// connection's start for the first request); HeaderReceived then
 		// moves the deadline for the body.
 		ReadTimeout: l.ReadHeaderTimeout,
-		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+			if cl := h.ContentLength(); cl == 0 || cl == -2 {
+				// No body (-2: neither Content-Length nor chunked, which
+				// fasthttp reads as none for a request): nothing more to
+				// read, and a deadline set per request costs a timer update.
+				return fasthttp.RequestConfig{}
+			}
 			return fasthttp.RequestConfig{ReadTimeout: bodyTimeout}
 		},
 		WriteTimeout: l.WriteTimeout,

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"iter"
 	"log/slog"
 	"net"
 	"net/http"
@@ -152,17 +153,10 @@ func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
 	// The Host header goes out as the client sent it, not from the URI.
 	out.UseHostHeader = true
 	out.Header.SetNoDefaultContentType(true)
-	for k, v := range in.Header.All() {
-		if bytes.EqualFold(k, strConnection) {
-			delTokens(&out.Header, v)
-		}
-	}
-	for _, h := range hopHeaders {
-		out.Header.Del(h)
-	}
-	// The front server has already answered "Expect: 100-continue" and
-	// streams the body; the upstream need not be asked again.
-	out.Header.Del("Expect")
+	// Expect is in the list: the front server has already answered
+	// "Expect: 100-continue" and streams the body; the upstream need not
+	// be asked again.
+	dropHeaders(in.Header.All(), &out.Header, dropRequest)
 	if te := in.Header.Peek("Te"); hasToken(te, strTrailers) {
 		// Like httputil.ReverseProxy: "Te: trailers" is end-to-end enough.
 		out.Header.Set("Te", "trailers")
@@ -275,20 +269,9 @@ func (p *Pool) respond(ctx *fasthttp.RequestCtx, t *Target, resp *fasthttp.Respo
 	h := &ctx.Response.Header
 	resp.Header.CopyTo(h)
 	h.SetNoDefaultContentType(true)
-	for k, v := range resp.Header.All() {
-		if bytes.EqualFold(k, strConnection) {
-			delTokens(h, v)
-		}
-	}
 	// Deleting Connection also drops the upstream's "close": that is about
 	// the upstream connection, not the client's.
-	for _, name := range hopHeaders {
-		h.Del(name)
-	}
-	h.Del("Te")
-	for _, name := range p.stripResponse {
-		h.Del(name)
-	}
+	dropHeaders(resp.Header.All(), h, p.dropResponse)
 	status := resp.StatusCode()
 	stream := resp.BodyStream()
 	if stream == nil || ctx.IsHead() || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified || status < 200 {
@@ -366,14 +349,77 @@ func (p *Pool) fastError(ctx *fasthttp.RequestCtx, err error, deadline time.Time
 }
 
 // hopHeaders are removed in both directions (RFC 9110 7.6.1), as
-// httputil.ReverseProxy does; Te is handled apart.
+// httputil.ReverseProxy does, with Connection and the headers it names
+// (dropHeaders); a request's "Te: trailers" is restored.
 var hopHeaders = [...]string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
+// dropRequest is what a forwarded request loses.
+var dropRequest = append(hopHeaders[:len(hopHeaders):len(hopHeaders)], "Expect")
+
+// headerDeleter is a fasthttp RequestHeader or ResponseHeader.
+type headerDeleter interface {
+	Del(string)
+	DelBytes([]byte)
+}
+
+// dropHeaders deletes from dst, a copy of the header whose fields src
+// yields, its Connection header, the headers that names, and every header
+// in names. It looks at src's fields once and deletes only what is there:
+// a fasthttp Del normalizes its key and scans every field, and a Del per
+// name in the lists cost more than all the rest of the header handling.
+func dropHeaders(src iter.Seq2[[]byte, []byte], dst headerDeleter, names []string) {
+	var found [8]string
+	n := 0
+	var more []string
+	for k, v := range src {
+		if asciiEqualFold(k, "Connection") {
+			delTokens(dst, v)
+			continue
+		}
+		for _, name := range names {
+			if asciiEqualFold(k, name) {
+				if n < len(found) {
+					found[n] = name
+					n++
+				} else {
+					more = append(more, name)
+				}
+				break
+			}
+		}
+	}
+	// Always: fasthttp keeps "Connection: close" as a flag.
+	dst.Del("Connection")
+	for _, name := range found[:n] {
+		dst.Del(name)
+	}
+	for _, name := range more {
+		dst.Del(name)
+	}
+}
+
+// asciiEqualFold is bytes.EqualFold for a header name against a string,
+// without converting either.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if x == y {
+			continue
+		}
+		if l := x | 0x20; l != y|0x20 || l < 'a' || l > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
 var (
-	strConnection  = []byte("Connection")
 	strTrailers    = []byte("trailers")
 	strEventStream = []byte("text/event-stream")
 	strHTTP        = []byte("http")

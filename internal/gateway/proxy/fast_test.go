@@ -1055,3 +1055,53 @@ func BenchmarkServeHTTP(b *testing.B) {
 		}
 	}
 }
+
+func TestASCIIEqualFold(t *testing.T) {
+	tests := []struct {
+		b, s string
+		want bool
+	}{
+		{"Connection", "Connection", true},
+		{"connection", "Connection", true},
+		{"CONNECTION", "Connection", true},
+		{"Connectio", "Connection", false},
+		{"Connectiom", "Connection", false},
+		{"X-Powered-By", "x-powered-by", true},
+		{"X\rPowered-By", "x-powered-by", false}, // '-' and '\r' differ in 0x20
+		{"Te", "T\x05", false},                   // 'e'|0x20 == 0x45|0x20 only for letters
+		{"@", "`", false},
+		{"[", "{", false},
+		{"", "", true},
+	}
+	for _, tt := range tests {
+		if got := asciiEqualFold([]byte(tt.b), tt.s); got != tt.want {
+			t.Errorf("asciiEqualFold(%q, %q) = %v, want %v", tt.b, tt.s, got, tt.want)
+		}
+		if got, want := asciiEqualFold([]byte(tt.b), tt.s), bytes.EqualFold([]byte(tt.b), []byte(tt.s)); got != want {
+			t.Errorf("asciiEqualFold(%q, %q) = %v, bytes.EqualFold says %v", tt.b, tt.s, got, want)
+		}
+	}
+}
+
+// TestDropHeaders: every listed name goes, in any case and however often
+// it appears (more than the fixed-size list of found names holds), with
+// the names Connection lists; the rest stays.
+func TestDropHeaders(t *testing.T) {
+	var in fasthttp.RequestHeader
+	rawHeader := "GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Listed, keep-alive\r\nX-Listed: 1\r\n" +
+		"proxy-connection: a\r\nKEEP-ALIVE: b\r\nProxy-Authenticate: c\r\nProxy-Authorization: d\r\nTe: e\r\n" +
+		"Trailer: X-T\r\nUpgrade: f\r\nExpect: g\r\nKeep-Alive: h\r\nProxy-Connection: i\r\nX-Keep: j\r\nX-Proxy-Connection: k\r\n\r\n"
+	if err := in.Read(bufio.NewReader(strings.NewReader(rawHeader))); err != nil {
+		t.Fatal(err)
+	}
+	var out fasthttp.RequestHeader
+	in.CopyTo(&out)
+	dropHeaders(in.All(), &out, dropRequest)
+	var kept []string
+	for k := range out.All() {
+		kept = append(kept, string(k))
+	}
+	if got, want := strings.Join(kept, " "), "Host X-Keep X-Proxy-Connection"; got != want {
+		t.Errorf("kept %q, want %q", got, want)
+	}
+}

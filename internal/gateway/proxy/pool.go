@@ -85,8 +85,10 @@ type Pool struct {
 	total     time.Duration
 	upDur     prometheus.Observer
 
-	rewriteFast   func(*fasthttp.RequestCtx, *fasthttp.Request)
-	stripResponse []string
+	rewriteFast func(*fasthttp.RequestCtx, *fasthttp.Request)
+	// dropResponse is what ServeFast removes from responses: the
+	// hop-by-hop headers and Options.StripResponse.
+	dropResponse []string
 
 	// Load shedding: sem holds max_in_flight tokens; waiting counts queued
 	// requests, bounded by queue.
@@ -110,8 +112,9 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 		route: o.Route, leastConn: u.Balance == "least_conn", retries: u.Retries,
 		passive: u.Passive, hc: u.HealthCheck, transport: tr, log: o.Log, m: o.Metrics,
 		total: o.Timeouts.Total, queue: int64(u.Queue), queueTimeout: u.QueueTimeout,
-		stop:        make(chan struct{}),
-		rewriteFast: o.RewriteFast, stripResponse: o.StripResponse,
+		stop:         make(chan struct{}),
+		rewriteFast:  o.RewriteFast,
+		dropResponse: append(hopHeaders[:len(hopHeaders):len(hopHeaders)], o.StripResponse...),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
