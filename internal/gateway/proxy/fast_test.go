@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -1103,5 +1104,81 @@ func TestDropHeaders(t *testing.T) {
 	}
 	if got, want := strings.Join(kept, " "), "Host X-Keep X-Proxy-Connection"; got != want {
 		t.Errorf("kept %q, want %q", got, want)
+	}
+}
+
+// TestUpConnLazyHeaderDeadline: a header deadline kept from the previous
+// request (armed within the slack) still times out a response that does
+// not start, and not earlier than the slack allows; one that fires after
+// the response began is moved out of the way.
+func TestUpConnLazyHeaderDeadline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const header = 640 * time.Millisecond
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch line {
+			case "fast\n":
+				_, _ = io.WriteString(c, "ok\n")
+			case "slow-body\n": // starts at once, ends after the header timeout
+				_, _ = io.WriteString(c, "o")
+				time.Sleep(header + 200*time.Millisecond)
+				_, _ = io.WriteString(c, "k\n")
+			case "silent\n": // never answers
+			}
+		}
+	}()
+	conn, err := dialUpstream(ln.Addr().String(), time.Second, header, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := conn.(*upConn)
+	br := bufio.NewReader(c)
+	exchange := func(req string) (string, error) {
+		far := time.Now().Add(noTimeout)
+		if err := c.SetWriteDeadline(far); err != nil {
+			return "", err
+		}
+		if _, err := io.WriteString(c, req); err != nil {
+			return "", err
+		}
+		if err := c.SetReadDeadline(far); err != nil {
+			return "", err
+		}
+		return br.ReadString('\n')
+	}
+	if got, err := exchange("fast\n"); got != "ok\n" || err != nil {
+		t.Fatalf("fast: %q, %v", got, err)
+	}
+	if got, err := exchange("slow-body\n"); got != "ok\n" || err != nil {
+		t.Fatalf("a body outlasting the header timeout: %q, %v", got, err)
+	}
+	if !c.wdl.IsZero() {
+		t.Errorf("a write deadline %v set for fasthttp's far-away one", c.wdl)
+	}
+	if _, err := exchange("fast\n"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = exchange("silent\n")
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("silent upstream: err %v, want a deadline", err)
+	}
+	if took := time.Since(start); took < header-armSlack(header)-5*time.Millisecond {
+		t.Errorf("header timeout fired after %v, earlier than %v less the slack", took, header)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -34,6 +35,14 @@ var errStaleConn = errors.New("upstream closed the idle keep-alive connection")
 //     fasthttp's and now+headerTimeout until the first response byte
 //     arrives, then fasthttp's own deadline (the route's total) again.
 //
+// Deadlines are set lazily, because each one is a timer update in the
+// runtime and a request used to make three: a deadline more than farAway
+// ahead is none; the write deadline is set only when it changes; the
+// header deadline stays on the socket through the body, and Read moves it
+// to the real one when it fires; and a header deadline set less than
+// armSlack(headerTimeout) ago is kept for the next request, which then
+// times out up to that much early (a 64th of the timeout, at most 1 s).
+//
 // A connection is used by one request at a time, so the fields need no lock.
 type upConn struct {
 	net.Conn
@@ -44,11 +53,33 @@ type upConn struct {
 	reading   atomic.Bool
 	armed     bool      // a request is being written
 	firstByte bool      // waiting for the first response byte
-	after     time.Time // read deadline once the response has started
+	after     time.Time // read deadline once the response has started; zero: none
+
+	// The deadlines on the socket; zero: none. hdrSet: rdl is a header
+	// deadline, set at armedAt.
+	wdl, rdl time.Time
+	hdrSet   bool
+	armedAt  time.Time
 
 	peekFn  func(fd uintptr) bool // bound once per connection, not per request
 	peekBuf [1]byte
 	closed  bool
+}
+
+// farAway: a deadline further ahead is no deadline (fasthttp's are
+// now+noTimeout when the route has no total timeout).
+const farAway = noTimeout / 2
+
+func armSlack(headerTimeout time.Duration) time.Duration {
+	return min(headerTimeout/64, time.Second)
+}
+
+// effective is t with far-away deadlines as none.
+func effective(t, now time.Time) time.Time {
+	if !t.IsZero() && t.Sub(now) > farAway {
+		return time.Time{}
+	}
+	return t
 }
 
 func (c *upConn) SetWriteDeadline(t time.Time) error {
@@ -59,34 +90,82 @@ func (c *upConn) SetWriteDeadline(t time.Time) error {
 		return errStaleConn
 	}
 	c.used, c.armed = true, true
-	return c.Conn.SetWriteDeadline(t)
+	return c.setWrite(effective(t, time.Now()))
+}
+
+func (c *upConn) setWrite(t time.Time) error {
+	if t.Equal(c.wdl) {
+		return nil
+	}
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	c.wdl = t
+	return nil
+}
+
+func (c *upConn) setRead(t time.Time) error {
+	if t.Equal(c.rdl) && !c.hdrSet {
+		return nil
+	}
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	c.rdl, c.hdrSet = t, false
+	return nil
+}
+
+func (c *upConn) SetDeadline(t time.Time) error {
+	t = effective(t, time.Now())
+	if err := c.Conn.SetDeadline(t); err != nil {
+		return err
+	}
+	c.wdl, c.rdl, c.hdrSet = t, t, false
+	return nil
 }
 
 func (c *upConn) SetReadDeadline(t time.Time) error {
+	now := time.Now()
+	t = effective(t, now)
 	if !c.armed || c.headerTimeout <= 0 {
-		return c.Conn.SetReadDeadline(t)
+		return c.setRead(t)
 	}
 	c.armed, c.firstByte, c.after = false, true, t
-	d := time.Now().Add(c.headerTimeout)
+	d := now.Add(c.headerTimeout)
 	if !t.IsZero() && t.Before(d) {
 		d = t
 	}
-	return c.Conn.SetReadDeadline(d)
+	if c.hdrSet && !d.Before(c.rdl) && now.Sub(c.armedAt) < armSlack(c.headerTimeout) {
+		return nil // the header deadline on the socket is at most the slack early
+	}
+	if err := c.Conn.SetReadDeadline(d); err != nil {
+		return err
+	}
+	c.rdl, c.hdrSet, c.armedAt = d, true, now
+	return nil
 }
 
 func (c *upConn) Read(p []byte) (int, error) {
 	c.reading.Store(true)
-	n, err := c.Conn.Read(p)
-	c.reading.Store(false)
-	if n > 0 && c.firstByte {
-		c.firstByte = false
-		if derr := c.Conn.SetReadDeadline(c.after); derr != nil && err == nil {
-			err = derr
+	defer c.reading.Store(false)
+	for {
+		n, err := c.Conn.Read(p)
+		if n > 0 {
+			c.firstByte = false
 		}
+		// The header deadline fired after the response began: from then
+		// on only the real deadline counts.
+		if n == 0 && err != nil && !c.firstByte && c.hdrSet && errors.Is(err, os.ErrDeadlineExceeded) &&
+			(c.after.IsZero() || time.Now().Before(c.after)) {
+			if derr := c.setRead(c.after); derr != nil {
+				return 0, err
+			}
+			continue
+		}
+		// The error goes out unwrapped: fasthttp recognises a timeout by a
+		// type assertion, not errors.As.
+		return n, err
 	}
-	// The error goes out unwrapped: fasthttp recognises a timeout by a
-	// type assertion, not errors.As.
-	return n, err
 }
 
 // peerClosed reports whether the upstream has closed the connection (EOF or
