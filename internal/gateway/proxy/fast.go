@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"iter"
 	"log/slog"
 	"net"
 	"net/http"
@@ -156,7 +155,7 @@ func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
 	// Expect is in the list: the front server has already answered
 	// "Expect: 100-continue" and streams the body; the upstream need not
 	// be asked again.
-	dropHeaders(in.Header.All(), &out.Header, dropRequest)
+	dropRequestHeaders(&in.Header, &out.Header, dropRequest)
 	if te := in.Header.Peek("Te"); hasToken(te, strTrailers) {
 		// Like httputil.ReverseProxy: "Te: trailers" is end-to-end enough.
 		out.Header.Set("Te", "trailers")
@@ -271,7 +270,7 @@ func (p *Pool) respond(ctx *fasthttp.RequestCtx, t *Target, resp *fasthttp.Respo
 	h.SetNoDefaultContentType(true)
 	// Deleting Connection also drops the upstream's "close": that is about
 	// the upstream connection, not the client's.
-	dropHeaders(resp.Header.All(), h, p.dropResponse)
+	dropResponseHeaders(&resp.Header, h, p.dropResponse)
 	status := resp.StatusCode()
 	stream := resp.BodyStream()
 	if stream == nil || ctx.IsHead() || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified || status < 200 {
@@ -350,7 +349,7 @@ func (p *Pool) fastError(ctx *fasthttp.RequestCtx, err error, deadline time.Time
 
 // hopHeaders are removed in both directions (RFC 9110 7.6.1), as
 // httputil.ReverseProxy does, with Connection and the headers it names
-// (dropHeaders); a request's "Te: trailers" is restored.
+// (dropRequestHeaders); a request's "Te: trailers" is restored.
 var hopHeaders = [...]string{
 	"Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
@@ -365,38 +364,62 @@ type headerDeleter interface {
 	DelBytes([]byte)
 }
 
-// dropHeaders deletes from dst, a copy of the header whose fields src
-// yields, its Connection header, the headers that names, and every header
-// in names. It looks at src's fields once and deletes only what is there:
-// a fasthttp Del normalizes its key and scans every field, and a Del per
-// name in the lists cost more than all the rest of the header handling.
-func dropHeaders(src iter.Seq2[[]byte, []byte], dst headerDeleter, names []string) {
-	var found [8]string
-	n := 0
-	var more []string
-	for k, v := range src {
-		if asciiEqualFold(k, "Connection") {
-			delTokens(dst, v)
-			continue
-		}
-		for _, name := range names {
-			if asciiEqualFold(k, name) {
-				if n < len(found) {
-					found[n] = name
-					n++
-				} else {
-					more = append(more, name)
-				}
-				break
+// dropRequestHeaders deletes from dst, a copy of src, src's Connection
+// header, the headers that names, and every header in names. It looks at
+// src's fields once and deletes only what is there: a fasthttp Del
+// normalizes its key and scans every field, and a Del per name in the
+// lists cost more than all the rest of the header handling. (Two twins,
+// not one function over an iterator: ranging over an iterator of unknown
+// origin moves the loop's state to the heap.)
+func dropRequestHeaders(src, dst *fasthttp.RequestHeader, names []string) {
+	var d dropList
+	for k, v := range src.All() {
+		d.see(dst, k, v, names)
+	}
+	d.apply(dst)
+}
+
+// dropResponseHeaders is dropRequestHeaders for responses.
+func dropResponseHeaders(src, dst *fasthttp.ResponseHeader, names []string) {
+	var d dropList
+	for k, v := range src.All() {
+		d.see(dst, k, v, names)
+	}
+	d.apply(dst)
+}
+
+// dropList collects the names found in a header.
+type dropList struct {
+	found [8]string
+	n     int
+	more  []string
+}
+
+func (d *dropList) see(dst headerDeleter, k, v []byte, names []string) {
+	if asciiEqualFold(k, "Connection") {
+		delTokens(dst, v)
+		return
+	}
+	for _, name := range names {
+		if asciiEqualFold(k, name) {
+			if d.n < len(d.found) {
+				d.found[d.n] = name
+				d.n++
+			} else {
+				d.more = append(d.more, name)
 			}
+			return
 		}
 	}
+}
+
+func (d *dropList) apply(dst headerDeleter) {
 	// Always: fasthttp keeps "Connection: close" as a flag.
 	dst.Del("Connection")
-	for _, name := range found[:n] {
+	for _, name := range d.found[:d.n] {
 		dst.Del(name)
 	}
-	for _, name := range more {
+	for _, name := range d.more {
 		dst.Del(name)
 	}
 }
