@@ -79,14 +79,19 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // replayable: only idempotent methods, and only when the body can be sent
-// again. POST and PATCH are never retried.
+// again.
 func replayable(r *http.Request) bool {
-	switch r.Method {
+	return idempotent(r.Method) && (r.Body == nil || r.Body == http.NoBody || r.GetBody != nil)
+}
+
+// idempotent: the methods a request may be sent again for (RFC 9110 9.2.2;
+// TRACE is never forwarded by anyone sensible). POST and PATCH are not.
+func idempotent(method string) bool {
+	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-	default:
-		return false
+		return true
 	}
-	return r.Body == nil || r.Body == http.NoBody || r.GetBody != nil
+	return false
 }
 
 // countedBody ends the target's in-flight count when the response is done,

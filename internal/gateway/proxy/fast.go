@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"sync"
 	"syscall"
@@ -174,9 +173,7 @@ func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
 			out.SetBodyRaw(b)
 		}
 	}
-	m := in.Header.Method()
-	return replay && (string(m) == http.MethodGet || string(m) == http.MethodHead ||
-		string(m) == http.MethodOptions || string(m) == http.MethodPut || string(m) == http.MethodDelete)
+	return replay && idempotent(string(in.Header.Method()))
 }
 
 // roundTripFast is balancer.RoundTrip for ServeFast.
