@@ -114,13 +114,16 @@ routes:
 				t.Fatalf("status %d", resp.StatusCode)
 			}
 			h := http.Header(rep.Headers)
+			// Every value, so that a client's copy left beside the
+			// gateway's shows.
+			all := func(k string) string { return strings.Join(h.Values(k), " | ") }
 			got := map[string]string{
-				"X-Forwarded-For":   h.Get("X-Forwarded-For"),
-				"X-Forwarded-Proto": h.Get("X-Forwarded-Proto"),
-				"X-Forwarded-Host":  h.Get("X-Forwarded-Host"),
-				"Forwarded":         h.Get("Forwarded"),
-				"X-Request-Id":      h.Get("X-Request-Id"),
-				"X-Rampart-Ja4":     h.Get("X-Rampart-Ja4"),
+				"X-Forwarded-For":   all("X-Forwarded-For"),
+				"X-Forwarded-Proto": all("X-Forwarded-Proto"),
+				"X-Forwarded-Host":  all("X-Forwarded-Host"),
+				"Forwarded":         all("Forwarded"),
+				"X-Request-Id":      all("X-Request-Id"),
+				"X-Rampart-Ja4":     all("X-Rampart-Ja4"),
 				"Host":              rep.Host,
 			}
 			want := map[string]string{

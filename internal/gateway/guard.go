@@ -7,14 +7,21 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 )
 
 // Guard is one request-side protection. Guards run in order; the first
 // verdict that is not Allow ends the chain.
+//
+// Under the fasthttp engine, requests on routes without a WAF are served
+// natively and Request.HTTP is nil: a guard reads the request through
+// Request's methods (header, cookie, query, target), which serve both.
 type Guard interface {
 	Check(ctx context.Context, r *Request) (Verdict, error)
 }
@@ -56,6 +63,7 @@ type TLSInfo struct {
 // Request is the gateway's view of one request, built once and shared by
 // the guards, the proxy's header rewrite and the access log.
 type Request struct {
+	// HTTP is the request on the net/http path; nil on the native one.
 	HTTP     *http.Request
 	ID       string
 	ClientIP netip.Addr
@@ -67,9 +75,52 @@ type Request struct {
 	Start       time.Time
 	// Decisions are what guards decided short of blocking (log-only hits).
 	Decisions []string
-	// peer is the TCP peer (natively forwarded requests only).
+	// peer is the TCP peer and fast the request (native lane only).
 	peer netip.Addr
+	fast *fasthttp.RequestCtx
 }
+
+// header returns every value of a request header.
+func (r *Request) header(name string) []string {
+	if r.HTTP != nil {
+		return r.HTTP.Header.Values(name)
+	}
+	return peekAll(&r.fast.Request.Header, name)
+}
+
+// cookie returns a cookie's value, "" when absent.
+func (r *Request) cookie(name string) string {
+	if r.HTTP != nil {
+		c, err := r.HTTP.Cookie(name)
+		if err != nil {
+			return ""
+		}
+		return c.Value
+	}
+	return string(r.fast.Request.Header.Cookie(name))
+}
+
+// query parses the query string (as net/http's URL.Query does).
+func (r *Request) query() url.Values {
+	if r.HTTP != nil {
+		return r.HTTP.URL.Query()
+	}
+	q, _ := url.ParseQuery(string(r.fast.URI().QueryString()))
+	return q
+}
+
+// target returns the method, Host and path, for events.
+func (r *Request) target() (method, host, path string) {
+	if r.HTTP != nil {
+		return r.HTTP.Method, r.HTTP.Host, r.HTTP.URL.Path
+	}
+	return string(r.fast.Method()), string(r.fast.Host()), string(r.fast.Path())
+}
+
+// headerValues is a Request's header as ratelimit.RequestInfo reads it.
+type headerValues struct{ r *Request }
+
+func (h headerValues) Values(name string) []string { return h.r.header(name) }
 
 type requestKey struct{}
 

@@ -25,11 +25,12 @@ import (
 // parses HTTP/1.1 and forwards without net/http's per-request goroutine
 // hand-offs and allocations.
 //
-// Requests on routes without guards and without a WAF are forwarded
-// natively (serveNative, proxy.Pool.ServeFast). Everything else (guards,
-// the WAF, WebSocket upgrades, absolute-form URIs, requests no route
-// matches) goes through fasthttpadaptor to the same net/http handler
-// HTTP/2 uses, so there is one implementation of every guard.
+// Requests on routes without a WAF are served natively (serveNative):
+// the route's guards run on the fasthttp request (through Request's
+// methods, the same guard code as on the net/http path) and
+// proxy.Pool.ServeFast forwards it. Everything else (the WAF, WebSocket
+// upgrades, absolute-form URIs, requests no route matches) goes through
+// fasthttpadaptor to the same net/http handler HTTP/2 uses.
 //
 // Request bodies are buffered up to limits.max_body_bytes (fasthttp reads
 // them before the handler), as nginx does with proxy_request_buffering.
@@ -202,8 +203,9 @@ func (s *Server) fastError(ctx *fasthttp.RequestCtx, err error) {
 		slog.String("client_ip", remoteIP(ctx).String()), slog.Int("status", status), slog.String("err", err.Error()))
 }
 
-// serveNative forwards a request on an unguarded route with fasthttp and
-// reports whether it did; false leaves the request to the net/http path.
+// serveNative runs the guards of a route without a WAF and forwards the
+// request with fasthttp, and reports whether it did; false leaves the
+// request to the net/http path.
 func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 	if c, ok := ctx.Conn().(*h1TLSConn); ok {
 		// The net/http path finds the connection's TLS facts here.
@@ -235,8 +237,22 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 		req.TLS = c.ci.tls
 		s.m.Fingerprint(req.TLS.JA4)
 	}
+	req.fast = ctx
 	ctx.SetUserValue(requestKey{}, req)
-	rt.pool.ServeFast(ctx)
+	if v, blocked := s.runGuards(context.Background(), req); blocked {
+		resp := &ctx.Response
+		resp.SetStatusCode(v.Status)
+		for k, vs := range v.Header {
+			for _, x := range vs {
+				resp.Header.Add(k, x)
+			}
+		}
+		resp.Header.SetContentType(blockContentType)
+		resp.Header.Set("Cache-Control", "no-store")
+		resp.SetBody(blockBody(req, v.Status))
+	} else {
+		rt.pool.ServeFast(ctx)
+	}
 	// After the upstream's headers: the gateway's id wins over one it sent.
 	ctx.Response.Header.Set(st.reqIDKey, req.ID)
 
@@ -263,11 +279,12 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 
 // rewriteFast sets the forwarding, request id and fingerprint headers of a
 // natively forwarded request (the fasthttp twin of rewrite). The pool has
-// removed hop-by-hop headers already.
+// removed hop-by-hop headers and any the client sent of these.
 func (s *state) rewriteFast(ctx *fasthttp.RequestCtx, out *fasthttp.Request) {
 	req, _ := ctx.UserValue(requestKey{}).(*Request)
 	in := &ctx.Request.Header
-	fi := fwdIn{host: string(in.Host()), tls: ctx.IsTLS()}
+	// A view of the host: forwardValues copies what it keeps of it.
+	fi := fwdIn{host: bstr(in.Host()), tls: ctx.IsTLS()}
 	if req != nil {
 		fi.peer = req.peer
 		if req.PeerTrusted {
@@ -278,27 +295,23 @@ func (s *state) rewriteFast(ctx *fasthttp.RequestCtx, out *fasthttp.Request) {
 		fi.peer = remoteIP(ctx)
 	}
 	fo := forwardValues(fi)
+	// The pool has removed any copies of these (Options.DropRequest).
 	oh := &out.Header
-	oh.Set("X-Forwarded-For", fo.xff)
-	oh.Set("X-Forwarded-Proto", fo.proto)
+	oh.Add("X-Forwarded-For", fo.xff)
+	oh.Add("X-Forwarded-Proto", fo.proto)
 	if fo.host != "" {
-		oh.Set("X-Forwarded-Host", fo.host)
-	} else {
-		oh.Del("X-Forwarded-Host")
+		oh.Add("X-Forwarded-Host", fo.host)
 	}
-	oh.Set("Forwarded", fo.forwarded)
-	oh.Del(s.reqIDKey)
+	oh.Add("Forwarded", fo.forwarded)
 	if req != nil {
-		oh.Set(s.reqIDKey, req.ID)
+		oh.Add(s.reqIDKey, req.ID)
 	}
-	oh.Del(s.ja4Key)
-	oh.Del(s.ja3Key)
 	if ja4, ja3 := s.fingerprints(req); ja4 != "" || ja3 != "" {
 		if ja4 != "" {
-			oh.Set(s.ja4Key, ja4)
+			oh.Add(s.ja4Key, ja4)
 		}
 		if ja3 != "" {
-			oh.Set(s.ja3Key, ja3)
+			oh.Add(s.ja3Key, ja3)
 		}
 	}
 }

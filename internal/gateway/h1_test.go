@@ -11,10 +11,10 @@ import (
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 )
 
-// TestEngineLanes checks which requests the fasthttp engine forwards
-// natively (routes without guards) and which it hands to the net/http
-// handler (guarded routes, unmatched requests), and that both answer alike
-// on either engine.
+// TestEngineLanes checks which requests the fasthttp engine serves natively
+// (routes without a WAF, guards included) and which it hands to the
+// net/http handler (WAF routes, unmatched requests), and that both answer
+// alike on either engine.
 func TestEngineLanes(t *testing.T) {
 	var handled atomic.Int64
 	hook := func(delta int) {
@@ -38,14 +38,24 @@ routes:
     match: { path_prefix: /guarded }
     upstream: { targets: [%q] }
     ip_deny: [192.0.2.0/24]
-`, engine, up.URL, up.URL), nil)
+  - name: denied
+    match: { path_prefix: /denied }
+    upstream: { targets: [%q] }
+    ip_deny: [127.0.0.0/8]
+  - name: waf
+    match: { path_prefix: /waf }
+    upstream: { targets: [%q] }
+    waf: { mode: detect }
+`, engine, up.URL, up.URL, up.URL, up.URL), nil)
 			tests := []struct {
 				path       string
 				status     int
 				netHandler bool // served by the net/http handler under fasthttp
 			}{
 				{"/open/x", http.StatusOK, false},
-				{"/guarded/x", http.StatusOK, true},
+				{"/guarded/x", http.StatusOK, false},
+				{"/denied/x", http.StatusForbidden, false},
+				{"/waf/x", http.StatusOK, true},
 				{"/elsewhere", http.StatusNotFound, true},
 			}
 			for _, tt := range tests {
@@ -57,6 +67,19 @@ routes:
 				}
 				if resp.Header.Get("X-Request-Id") == "" {
 					t.Errorf("%s: no X-Request-Id", tt.path)
+				}
+				if tt.status == http.StatusForbidden {
+					resp, err := plainClient.Do(mustReq(t, http.MethodGet, g.url(0)+tt.path, nil))
+					if err != nil {
+						t.Fatal(err)
+					}
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if id := resp.Header.Get("X-Request-Id"); !strings.Contains(string(body), "request id: "+id) ||
+						resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Content-Type") != blockContentType {
+						t.Errorf("%s: refusal %q with X-Request-Id %q, Cache-Control %q, Content-Type %q", tt.path, body,
+							id, resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
+					}
 				}
 				if tt.status == http.StatusOK && rep.Path != tt.path {
 					t.Errorf("%s: upstream saw %q", tt.path, rep.Path)

@@ -96,21 +96,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(sw, r.Body, limit)
 	}
 	ctx := context.WithValue(r.Context(), requestKey{}, req)
-	for _, g := range rt.guards {
-		v, err := g.Check(ctx, req)
-		if err != nil {
-			// Fail closed: a guard that cannot decide does not let traffic by.
-			s.log.LogAttrs(ctx, slog.LevelError, "guard failed", slog.String("request_id", req.ID), slog.String("err", err.Error()))
-			v = Verdict{Action: Block, Status: http.StatusServiceUnavailable, Reason: "guard_error"}
+	if v, blocked := s.runGuards(ctx, req); blocked {
+		h := sw.Header()
+		for k, vs := range v.Header {
+			h[k] = vs
 		}
-		switch v.Action {
-		case Block:
-			s.block(ctx, sw, req, v)
-			return
-		case LogOnly:
-			req.Decisions = append(req.Decisions, v.Reason+":"+v.RuleID)
-			s.emit(ctx, req, v, 0, nil)
-		}
+		h.Set("Content-Type", blockContentType)
+		h.Set("Cache-Control", "no-store")
+		sw.WriteHeader(v.Status)
+		_, _ = sw.Write(blockBody(req, v.Status))
+		return
 	}
 	r = r.WithContext(ctx)
 	req.HTTP = r
@@ -134,22 +129,39 @@ func malformed(r *http.Request) string {
 	return ""
 }
 
-func (s *Server) block(ctx context.Context, w http.ResponseWriter, req *Request, v Verdict) {
-	s.m.Blocks.WithLabelValues(req.Route.name, v.Reason, v.RuleID).Inc()
-	req.Decisions = append(req.Decisions, v.Reason+":"+v.RuleID)
-	h := w.Header()
-	for k, vs := range v.Header {
-		h[k] = vs
+// runGuards runs the route's guards in order. A blocking verdict ends them:
+// it is counted and recorded, with its Status set, and the caller answers
+// it (with blockBody). Log-only verdicts are recorded and the chain goes on.
+func (s *Server) runGuards(ctx context.Context, req *Request) (Verdict, bool) {
+	for _, g := range req.Route.guards {
+		v, err := g.Check(ctx, req)
+		if err != nil {
+			// Fail closed: a guard that cannot decide does not let traffic by.
+			s.log.LogAttrs(ctx, slog.LevelError, "guard failed", slog.String("request_id", req.ID), slog.String("err", err.Error()))
+			v = Verdict{Action: Block, Status: http.StatusServiceUnavailable, Reason: "guard_error"}
+		}
+		switch v.Action {
+		case Block:
+			if v.Status == 0 {
+				v.Status = http.StatusForbidden
+			}
+			s.m.Blocks.WithLabelValues(req.Route.name, v.Reason, v.RuleID).Inc()
+			req.Decisions = append(req.Decisions, v.Reason+":"+v.RuleID)
+			s.emit(ctx, req, v, v.Status, nil)
+			return v, true
+		case LogOnly:
+			req.Decisions = append(req.Decisions, v.Reason+":"+v.RuleID)
+			s.emit(ctx, req, v, 0, nil)
+		}
 	}
-	status := v.Status
-	if status == 0 {
-		status = http.StatusForbidden
-	}
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(http.StatusText(status) + "\nrequest id: " + req.ID + "\n"))
-	s.emit(ctx, req, v, status, nil)
+	return Verdict{}, false
+}
+
+const blockContentType = "text/plain; charset=utf-8"
+
+// blockBody is the body of a guard's refusal (sent with no-store).
+func blockBody(req *Request, status int) []byte {
+	return []byte(http.StatusText(status) + "\nrequest id: " + req.ID + "\n")
 }
 
 // emit records a security event.
@@ -157,7 +169,6 @@ func (s *Server) emit(ctx context.Context, req *Request, v Verdict, status int, 
 	if s.events == nil {
 		return
 	}
-	r := req.HTTP
 	action := "log"
 	if v.Action == Block {
 		action = "block"
@@ -169,9 +180,10 @@ func (s *Server) emit(ctx context.Context, req *Request, v Verdict, status int, 
 	if v.Action == LogOnly {
 		sev = finding.SeverityLow
 	}
+	method, host, path := req.target()
 	t := &finding.Traffic{
 		RequestID: req.ID, Action: action, ClientIP: req.ClientIP.String(),
-		Method: r.Method, Host: r.Host, Path: r.URL.Path, Status: status,
+		Method: method, Host: host, Path: path, Status: status,
 	}
 	if req.Route != nil {
 		t.Route = req.Route.name

@@ -40,9 +40,9 @@ func newLimiter(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (ratel
 
 // rateGuard applies a route's rate limits.
 type rateGuard struct {
-	rules      []*ratelimit.Rule
-	lim        ratelimit.Limiter
-	needsQuery bool
+	rules                   []*ratelimit.Rule
+	lim                     ratelimit.Limiter
+	needsQuery, needsCookie bool
 	// counters by rule name and action, resolved once.
 	limited map[*ratelimit.Rule]prometheusCounter
 }
@@ -60,26 +60,20 @@ func newRateGuard(route string, rcs []config.RateLimit, lim ratelimit.Limiter, m
 		}
 		g.rules = append(g.rules, r)
 		g.needsQuery = g.needsQuery || strings.Contains(r.Key.String(), "query:")
+		g.needsCookie = g.needsCookie || strings.Contains(r.Key.String(), "cookie:")
 		g.limited[r] = m.RateLimited.WithLabelValues(route, r.Name, r.Action.String())
 	}
 	return g, nil
 }
 
 func (g *rateGuard) Check(ctx context.Context, r *Request) (Verdict, error) {
-	hr := r.HTTP
-	ri := ratelimit.RequestInfo{
-		ClientIP: r.ClientIP,
-		Header:   hr.Header,
-		Cookies: func(name string) string {
-			c, err := hr.Cookie(name)
-			if err != nil {
-				return ""
-			}
-			return c.Value
-		},
+	ri := ratelimit.RequestInfo{ClientIP: r.ClientIP, Header: headerValues{r}}
+	// Cookies and the query are parsed only for rules that key on them.
+	if g.needsCookie {
+		ri.Cookies = r.cookie
 	}
 	if g.needsQuery {
-		ri.Query = hr.URL.Query()
+		ri.Query = r.query()
 	}
 	if r.TLS != nil {
 		ri.JA4, ri.JA3 = r.TLS.JA4, r.TLS.JA3

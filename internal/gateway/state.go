@@ -42,8 +42,8 @@ type route struct {
 	handler http.Handler
 	pool    *proxy.Pool
 	strip   []string
-	// native routes (no guards, no WAF) are forwarded by fasthttp under
-	// that engine.
+	// native routes (no WAF) are guarded and forwarded on fasthttp's
+	// request under that engine.
 	native bool
 	// Pre-resolved collectors: no label hashing per request.
 	reqs [6]prometheus.Counter
@@ -134,6 +134,8 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 		Timeouts:    rc.Timeouts,
 		Rewrite:     s.rewrite,
 		RewriteFast: s.rewriteFast,
+		DropRequest: []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded",
+			s.reqIDKey, s.ja4Key, s.ja3Key},
 		ModifyResponse: func(resp *http.Response) error {
 			for _, h := range strip {
 				resp.Header.Del(h)
@@ -159,7 +161,9 @@ func (s *state) buildRoute(ctx context.Context, rc *config.Route, d deps) (*rout
 		// The WAF wraps the proxy: it needs the body and the response.
 		rt.handler = w.Wrap(pool)
 	}
-	rt.native = len(rt.guards) == 0 && rc.WAF == nil
+	// Every guard reads the request through Request's methods (see Guard);
+	// the WAF needs net/http.
+	rt.native = rc.WAF == nil
 	return rt, nil
 }
 

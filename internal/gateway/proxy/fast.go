@@ -154,7 +154,7 @@ func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
 	// Expect is in the list: the front server has already answered
 	// "Expect: 100-continue" and streams the body; the upstream need not
 	// be asked again.
-	dropRequestHeaders(&in.Header, &out.Header, dropRequest)
+	dropRequestHeaders(&in.Header, &out.Header, p.dropRequest)
 	if te := in.Header.Peek("Te"); hasToken(te, strTrailers) {
 		// Like httputil.ReverseProxy: "Te: trailers" is end-to-end enough.
 		out.Header.Set("Te", "trailers")
@@ -352,7 +352,7 @@ var hopHeaders = [...]string{
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
-// dropRequest is what a forwarded request loses.
+// dropRequest is what every forwarded request loses.
 var dropRequest = append(hopHeaders[:len(hopHeaders):len(hopHeaders)], "Expect")
 
 // headerDeleter is a fasthttp RequestHeader or ResponseHeader.

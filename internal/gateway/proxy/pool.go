@@ -64,6 +64,10 @@ type Options struct {
 	// the outbound request once, after hop-by-hop headers are removed and
 	// before the first attempt.
 	RewriteFast func(ctx *fasthttp.RequestCtx, out *fasthttp.Request)
+	// DropRequest names request headers ServeFast removes before
+	// RewriteFast (with the hop-by-hop ones): those RewriteFast sets, so
+	// that it can add them without looking for a client's copy.
+	DropRequest []string
 	// StripResponse names response headers ServeFast removes from every
 	// upstream response (origin hiding). ServeHTTP uses ModifyResponse.
 	StripResponse []string
@@ -86,6 +90,9 @@ type Pool struct {
 	upDur     prometheus.Observer
 
 	rewriteFast func(*fasthttp.RequestCtx, *fasthttp.Request)
+	// dropRequest is what ServeFast removes from requests: the hop-by-hop
+	// headers, Expect, and Options.DropRequest.
+	dropRequest []string
 	// dropResponse is what ServeFast removes from responses: the
 	// hop-by-hop headers and Options.StripResponse.
 	dropResponse []string
@@ -114,6 +121,7 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 		total: o.Timeouts.Total, queue: int64(u.Queue), queueTimeout: u.QueueTimeout,
 		stop:         make(chan struct{}),
 		rewriteFast:  o.RewriteFast,
+		dropRequest:  append(dropRequest[:len(dropRequest):len(dropRequest)], o.DropRequest...),
 		dropResponse: append(hopHeaders[:len(hopHeaders):len(hopHeaders)], o.StripResponse...),
 	}
 	if p.log == nil {

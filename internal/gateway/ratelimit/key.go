@@ -160,13 +160,19 @@ func (k *KeySpec) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// HeaderValues is a request header as keys read it: an http.Header, or the
+// gateway's view of a request served without net/http.
+type HeaderValues interface {
+	Values(name string) []string
+}
+
 // RequestInfo is what a key can be made of. The gateway fills it once per
 // request; fields it cannot fill stay zero and rules keyed on them do not
 // apply.
 type RequestInfo struct {
 	ClientIP netip.Addr
 	JA4, JA3 string
-	Header   http.Header
+	Header   HeaderValues
 	// Cookies returns a cookie's value, "" when absent. The gateway passes
 	// a closure so cookies are parsed only when a rule needs one.
 	Cookies func(name string) string
