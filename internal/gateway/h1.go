@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -265,13 +266,14 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 	if s.log.Enabled(ctx, slog.LevelInfo) {
 		// The body streams after the handler returns: its length is the
 		// Content-Length when there is one, -1 otherwise.
-		method, path := bstr(h.Method()), bstr(ctx.Path())
+		// Views of fasthttp's buffers for the gateway's own encoder, which
+		// copies them before the request ends; copies for a slog handler,
+		// which may keep them.
+		method, host, path := bstr(h.Method()), bstr(host), bstr(ctx.Path())
 		if s.access == nil {
-			// A slog handler may keep the strings; the gateway's own
-			// encoder copies them before the request ends.
-			method, host, path = string(h.Method()), []byte(string(host)), string(ctx.Path())
+			method, host, path = strings.Clone(method), strings.Clone(host), strings.Clone(path)
 		}
-		s.logRequest(ctx, req, method, bstr(host), path, proto, status,
+		s.logRequest(ctx, req, method, host, path, proto, status,
 			int64(ctx.Response.Header.ContentLength()))
 	}
 	return true
