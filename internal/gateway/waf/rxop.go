@@ -31,7 +31,7 @@ import (
 // could not run within its memory budget. Captures always come from
 // Go's regexp, run only after RE2 found a match, so TX.0-TX.8 are Coraza's.
 type rxOperator struct {
-	re     *regexp.Regexp
+	re     *lazyRegexp
 	re2    *experimental.Set // nil: RE2 rejected the pattern; re decides
 	filter *rxFilter         // nil: no usable literals, always run a regexp
 }
@@ -62,9 +62,27 @@ const rxFlags = "(?sm)"
 // rxCompiled is the part of an operator shared by every rule with the same
 // pattern through Coraza's memoizer.
 type rxCompiled struct {
-	re     *regexp.Regexp
+	re     *lazyRegexp
 	re2    *experimental.Set
 	filter *rxFilter
+}
+
+// lazyRegexp is a pattern's Go regexp, compiled when first needed. RE2
+// decides most values without it; the captures of a match, values that are
+// not UTF-8 and searches RE2 gave up on need it. Compiled up front, the
+// CRS's regexps were 7.5 MB of live heap, which under the memory limit
+// made garbage collection run a third more often: 5-10% of a CRS request's
+// CPU (docs/benchmarks.md).
+type lazyRegexp struct {
+	expr string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+func (l *lazyRegexp) get() *regexp.Regexp {
+	// MustCompile cannot fail: the same expression compiled at load.
+	l.once.Do(func() { l.re = regexp.MustCompile(l.expr) })
+	return l.re
 }
 
 // re2MaxMem bounds the memory RE2 may use for one pattern: its program and
@@ -101,6 +119,8 @@ func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, erro
 	// Coraza's own prefilter is unsound on the CRS, and this one is sound,
 	// so results always equal the plain regexp's.
 	c, err := memoize(opts.Memoizer, "rampart-rx:"+data, func() (any, error) {
+		// Compiled here to reject a bad pattern at load, and dropped
+		// unless RE2 cannot take the pattern (see lazyRegexp).
 		re, err := regexp.Compile(data)
 		if err != nil {
 			return nil, fmt.Errorf("compile @rx %q: %w", opts.Arguments, err)
@@ -111,7 +131,11 @@ func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, erro
 		if err != nil {
 			return nil, fmt.Errorf("parse @rx %q: %w", opts.Arguments, err)
 		}
-		return &rxCompiled{re: re, re2: compileRE2(data, re2MaxMem), filter: newRxFilter(parsed)}, nil
+		rc := &rxCompiled{re: &lazyRegexp{expr: data}, re2: compileRE2(data, re2MaxMem), filter: newRxFilter(parsed)}
+		if rc.re2 == nil {
+			rc.re.once.Do(func() { rc.re.re = re })
+		}
+		return rc, nil
 	})
 	if err != nil {
 		return nil, err
@@ -146,10 +170,10 @@ func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) boo
 			return false
 		}
 		if !tx.Capturing() {
-			return o.re.MatchString(value)
+			return o.re.get().MatchString(value)
 		}
 	}
-	m := o.re.FindStringSubmatchIndex(value)
+	m := o.re.get().FindStringSubmatchIndex(value)
 	if m == nil {
 		return false
 	}

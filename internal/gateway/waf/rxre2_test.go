@@ -240,7 +240,7 @@ func TestRxOperatorRE2Budget(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			data := rxFlags + tt.pattern
 			re := regexp.MustCompile(data)
-			op := &rxOperator{re: re, re2: compileRE2(data, tt.maxMem)}
+			op := &rxOperator{re: &lazyRegexp{expr: data}, re2: compileRE2(data, tt.maxMem)}
 			if got := op.re2 != nil; got != tt.wantRE2 {
 				t.Fatalf("RE2 compiled: %v, want %v", got, tt.wantRE2)
 			}
