@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/rampart-sec/rampart/internal/jsonstr"
 )
 
 // The access log: one line per request, the gateway's busiest output.
@@ -67,9 +68,9 @@ func (e *accessEntry) appendJSON(b []byte) []byte {
 	b = append(b, `{"time":"`...)
 	b = e.time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":"INFO","msg":"request","request_id":`...)
-	b = appendJSONString(b, req.ID)
+	b = jsonstr.Append(b, req.ID)
 	b = append(b, `,"route":`...)
-	b = appendJSONString(b, req.routeName())
+	b = jsonstr.Append(b, req.routeName())
 	b = append(b, `,"client_ip":"`...)
 	if req.ClientIP.IsValid() {
 		b = req.ClientIP.AppendTo(b) // digits, dots, colons, hex: nothing to escape
@@ -77,13 +78,13 @@ func (e *accessEntry) appendJSON(b []byte) []byte {
 		b = append(b, "invalid IP"...)
 	}
 	b = append(b, `","method":`...)
-	b = appendJSONString(b, e.method)
+	b = jsonstr.Append(b, e.method)
 	b = append(b, `,"host":`...)
-	b = appendJSONString(b, e.host)
+	b = jsonstr.Append(b, e.host)
 	b = append(b, `,"path":`...)
-	b = appendJSONString(b, e.path)
+	b = jsonstr.Append(b, e.path)
 	b = append(b, `,"proto":`...)
-	b = appendJSONString(b, e.proto)
+	b = jsonstr.Append(b, e.proto)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(e.status), 10)
 	b = append(b, `,"bytes":`...)
@@ -94,10 +95,10 @@ func (e *accessEntry) appendJSON(b []byte) []byte {
 	b = strconv.AppendFloat(b, durationMS(e.dur), 'f', -1, 64)
 	if req.TLS != nil {
 		b = append(b, `,"ja4":`...)
-		b = appendJSONString(b, req.TLS.JA4)
+		b = jsonstr.Append(b, req.TLS.JA4)
 		if req.TLS.Identity != "" {
 			b = append(b, `,"identity":`...)
-			b = appendJSONString(b, req.TLS.Identity)
+			b = jsonstr.Append(b, req.TLS.Identity)
 		}
 	}
 	if len(req.Decisions) > 0 {
@@ -113,55 +114,6 @@ func (e *accessEntry) appendJSON(b []byte) []byte {
 	return append(b, "}\n"...)
 }
 
-// appendJSONString appends s quoted and escaped as slog's JSONHandler
-// escapes strings: quote, backslash and controls, invalid UTF-8 as
-// U+FFFD, U+2028 and U+2029 as \u escapes; HTML characters stay.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // accessWriter writes encoded lines to Options.AccessLog, one Write each
 // (logbuf.Writer keeps lines whole, as it does for slog's).
