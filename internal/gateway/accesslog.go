@@ -114,7 +114,6 @@ func (e *accessEntry) appendJSON(b []byte) []byte {
 	return append(b, "}\n"...)
 }
 
-
 // accessWriter writes encoded lines to Options.AccessLog, one Write each
 // (logbuf.Writer keeps lines whole, as it does for slog's).
 type accessWriter struct {
