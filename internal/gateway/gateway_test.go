@@ -483,3 +483,69 @@ routes: [{name: app, upstream: { targets: %s }}]
 		t.Errorf("status %d, X-Request-Id %q: want 200 and only the gateway's id", resp.StatusCode, ids)
 	}
 }
+
+// TestRateLimitRequestKeys: keys read from a header, a cookie and the query
+// (on the native lane under fasthttp, through net/http otherwise): the
+// second request with the same value is limited, another value is not, and
+// a request without the part is outside the rule.
+func TestRateLimitRequestKeys(t *testing.T) {
+	up := echoUpstream(t)
+	g := startGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
+routes:
+  - name: header
+    match: { path_prefix: /h }
+    upstream: { targets: [%[1]q] }
+    rate_limits: [{ name: by-key, key: "header:X-Api-Key", rate: 1, period: 1h, burst: 1 }]
+  - name: cookie
+    match: { path_prefix: /c }
+    upstream: { targets: [%[1]q] }
+    rate_limits: [{ name: by-session, key: "cookie:session", rate: 1, period: 1h, burst: 1 }]
+  - name: query
+    match: { path_prefix: /q }
+    upstream: { targets: [%[1]q] }
+    rate_limits: [{ name: by-user, key: "query:user", rate: 1, period: 1h, burst: 1 }]
+`, up.URL), nil)
+	send := func(path string, set func(*http.Request)) int {
+		req := mustReq(t, http.MethodGet, g.url(0)+path, nil)
+		if set != nil {
+			set(req)
+		}
+		resp, err := plainClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	header := func(v string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("X-Api-Key", v) }
+	}
+	cookie := func(v string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Cookie", "theme=dark; session="+v) }
+	}
+	tests := []struct {
+		name        string
+		path        string
+		same, other func(*http.Request)
+		otherPath   string
+	}{
+		{"header", "/h", header("k1"), header("k2"), "/h"},
+		{"cookie", "/c", cookie("s1"), cookie("s2"), "/c"},
+		{"query", "/q?user=alice&x=1", nil, nil, "/q?user=bob"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := []int{send(tt.path, tt.same), send(tt.path, tt.same), send(tt.otherPath, tt.other)}
+			if got[0] != 200 || got[1] != http.StatusTooManyRequests || got[2] != 200 {
+				t.Errorf("same key, same key, other key: %v, want [200 429 200]", got)
+			}
+			bare := strings.SplitN(tt.path, "?", 2)[0]
+			for range 2 {
+				if st := send(bare, nil); st != 200 {
+					t.Errorf("request without the key part: %d, want 200 (the rule does not apply)", st)
+				}
+			}
+		})
+	}
+}
