@@ -1149,19 +1149,25 @@ func TestUpConnLazyHeaderDeadline(t *testing.T) {
 	defer conn.Close()
 	c := conn.(*upConn)
 	br := bufio.NewReader(c)
-	exchange := func(req string) (string, error) {
-		far := time.Now().Add(noTimeout)
-		if err := c.SetWriteDeadline(far); err != nil {
+	// exchange sends req with fasthttp's deadlines: none (far away), or
+	// the route's total timeout.
+	exchangeWithin := func(req string, total time.Duration) (string, error) {
+		dl := time.Now().Add(noTimeout)
+		if total > 0 {
+			dl = time.Now().Add(total)
+		}
+		if err := c.SetWriteDeadline(dl); err != nil {
 			return "", err
 		}
 		if _, err := io.WriteString(c, req); err != nil {
 			return "", err
 		}
-		if err := c.SetReadDeadline(far); err != nil {
+		if err := c.SetReadDeadline(dl); err != nil {
 			return "", err
 		}
 		return br.ReadString('\n')
 	}
+	exchange := func(req string) (string, error) { return exchangeWithin(req, 0) }
 	if got, err := exchange("fast\n"); got != "ok\n" || err != nil {
 		t.Fatalf("fast: %q, %v", got, err)
 	}
@@ -1181,5 +1187,20 @@ func TestUpConnLazyHeaderDeadline(t *testing.T) {
 	}
 	if took := time.Since(start); took < header-armSlack(header)-5*time.Millisecond {
 		t.Errorf("header timeout fired after %v, earlier than %v less the slack", took, header)
+	}
+
+	// A total timeout shorter than the header timeout: the previous
+	// request's deadline, 150 ms older, must not be kept for the next.
+	const total = 300 * time.Millisecond
+	if _, err := exchangeWithin("fast\n", total); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	start = time.Now()
+	if _, err = exchangeWithin("silent\n", total); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("silent upstream within a total timeout: err %v, want a deadline", err)
+	}
+	if took := time.Since(start); took < total-armSlack(total)-5*time.Millisecond {
+		t.Errorf("total timeout of %v fired after %v: the previous request's deadline was kept", total, took)
 	}
 }

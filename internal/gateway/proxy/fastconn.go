@@ -39,9 +39,10 @@ var errStaleConn = errors.New("upstream closed the idle keep-alive connection")
 // runtime and a request used to make three: a deadline more than farAway
 // ahead is none; the write deadline is set only when it changes; the
 // header deadline stays on the socket through the body, and Read moves it
-// to the real one when it fires; and a header deadline set less than
-// armSlack(headerTimeout) ago is kept for the next request, which then
-// times out up to that much early (a 64th of the timeout, at most 1 s).
+// to the real one when it fires; and the next request keeps the deadline
+// on the socket when it is earlier than its own by less than
+// armSlack of its wait (a 64th, at most 1 s), and so may time out that
+// much early.
 //
 // A connection is used by one request at a time, so the fields need no lock.
 type upConn struct {
@@ -55,11 +56,10 @@ type upConn struct {
 	firstByte bool      // waiting for the first response byte
 	after     time.Time // read deadline once the response has started; zero: none
 
-	// The deadlines on the socket; zero: none. hdrSet: rdl is a header
-	// deadline, set at armedAt.
+	// The deadlines on the socket; zero: none. hdrSet: rdl was set when a
+	// request was armed (header timeout, or the total if sooner).
 	wdl, rdl time.Time
 	hdrSet   bool
-	armedAt  time.Time
 
 	peekFn  func(fd uintptr) bool // bound once per connection, not per request
 	peekBuf [1]byte
@@ -70,8 +70,10 @@ type upConn struct {
 // now+noTimeout when the route has no total timeout).
 const farAway = noTimeout / 2
 
-func armSlack(headerTimeout time.Duration) time.Duration {
-	return min(headerTimeout/64, time.Second)
+// armSlack is how much earlier than wanted a deadline that waits wait may
+// fire.
+func armSlack(wait time.Duration) time.Duration {
+	return min(wait/64, time.Second)
 }
 
 // effective is t with far-away deadlines as none.
@@ -86,11 +88,21 @@ func (c *upConn) SetWriteDeadline(t time.Time) error {
 	// A Read in progress means the connection is not idle, and the peek
 	// would wait for its lock: that happens when tls.Conn.Close (sending
 	// close_notify) interrupts a blocked body read from another goroutine.
-	if c.used && c.rc != nil && !c.reading.Load() && c.peerClosed() {
-		return errStaleConn
+	now := time.Now()
+	if c.used && c.rc != nil && !c.reading.Load() {
+		if !c.rdl.IsZero() && !now.Before(c.rdl) {
+			// The last request's deadline, left on the socket, passed
+			// while the connection was idle: the peek would only see that.
+			if err := c.setRead(time.Time{}); err != nil {
+				return err
+			}
+		}
+		if c.peerClosed() {
+			return errStaleConn
+		}
 	}
 	c.used, c.armed = true, true
-	return c.setWrite(effective(t, time.Now()))
+	return c.setWrite(effective(t, now))
 }
 
 func (c *upConn) setWrite(t time.Time) error {
@@ -135,13 +147,13 @@ func (c *upConn) SetReadDeadline(t time.Time) error {
 	if !t.IsZero() && t.Before(d) {
 		d = t
 	}
-	if c.hdrSet && !d.Before(c.rdl) && now.Sub(c.armedAt) < armSlack(c.headerTimeout) {
-		return nil // the header deadline on the socket is at most the slack early
+	if c.hdrSet && !d.Before(c.rdl) && d.Sub(c.rdl) < armSlack(d.Sub(now)) {
+		return nil // the deadline on the socket is at most the slack early
 	}
 	if err := c.Conn.SetReadDeadline(d); err != nil {
 		return err
 	}
-	c.rdl, c.hdrSet, c.armedAt = d, true, now
+	c.rdl, c.hdrSet = d, true
 	return nil
 }
 
