@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,16 +103,31 @@ func (e *accessEntry) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(req.Decisions) > 0 {
-		// Rare (log-only guard hits): encoding/json as slog uses it.
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if enc.Encode(req.Decisions) == nil {
-			b = append(b, `,"decisions":`...)
-			b = append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+		// slog encodes a slice with encoding/json, which writes \b and \f
+		// short where jsonstr does not: such a string (never seen in
+		// practice) goes through encoding/json.
+		b = append(b, `,"decisions":[`...)
+		for i, d := range req.Decisions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendMarshaled(b, d)
 		}
+		b = append(b, ']')
 	}
 	return append(b, "}\n"...)
+}
+
+// appendMarshaled appends s as encoding/json (without HTML escaping) does.
+func appendMarshaled(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\b\f") {
+		return jsonstr.Append(b, s)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // accessWriter writes encoded lines to Options.AccessLog, one Write each
