@@ -178,22 +178,12 @@ func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
 
 // roundTripFast is balancer.RoundTrip for ServeFast.
 func (p *Pool) roundTripFast(out *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, replay bool) (*Target, error) {
-	attempts := 1
-	if p.retries > 0 && replay {
-		attempts += p.retries
-	}
-	var last *Target
+	tr := p.tries(replay)
 	var err error
-	for i := range attempts {
-		t := p.pick(last)
+	for {
+		t, done := tr.next(err)
 		if t == nil {
-			if err == nil {
-				err = ErrNoTarget
-			}
-			return nil, err
-		}
-		if i > 0 {
-			p.m.Retries.WithLabelValues(p.route).Inc()
+			return nil, done
 		}
 		// HostClient checks the scheme against IsTLS; the URI is not sent
 		// (DisablePathNormalizing keeps the client's raw path and query).
@@ -202,29 +192,20 @@ func (p *Pool) roundTripFast(out *fasthttp.Request, resp *fasthttp.Response, dea
 		} else {
 			out.URI().SetSchemeBytes(strHTTP)
 		}
-		if p.leastConn {
-			t.inflight.Add(1)
-		}
 		start := time.Now()
-		err = doFast(t.fast, out, resp, deadline, replay)
-		if err != nil {
-			if p.leastConn {
-				t.inflight.Add(-1)
-			}
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
-				// The route's total timeout: not the target's fault (see
-				// balancer.RoundTrip).
+		if err = doFast(t.fast, out, resp, deadline, replay); err != nil {
+			// The route's total timeout is not the target's fault (see
+			// balancer.RoundTrip).
+			timedOut := !deadline.IsZero() && !time.Now().Before(deadline)
+			tr.failed(t, !timedOut)
+			if timedOut {
 				return nil, err
 			}
-			p.result(t, true)
-			last = t
 			continue
 		}
-		p.upDur.Observe(time.Since(start).Seconds())
-		p.result(t, resp.StatusCode() >= 500)
+		tr.done(t, start, resp.StatusCode())
 		return t, nil
 	}
-	return nil, err
 }
 
 // doFast sends out to one target. It skips idle connections the upstream
