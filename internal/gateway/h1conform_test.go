@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -425,19 +423,11 @@ routes:
   - name: main
     upstream: { targets: [%q] }
 `, engine, h1MaxHeaderBytes, "http://"+other.addr(), "http://"+main.addr())
-	dir := t.TempDir()
-	path := filepath.Join(dir, "gateway.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
+	g := startGateway(t, src, nil)
+	if g.engine != engine {
+		t.Fatalf("http1_engine = %q, want %q", g.engine, engine)
 	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	if cfg.HTTP1Engine != engine {
-		t.Fatalf("http1_engine = %q, want %q", cfg.HTTP1Engine, engine)
-	}
-	return startConfig(t, cfg, dir)
+	return g
 }
 
 func h1Trunc(s string) string {
