@@ -103,15 +103,22 @@ func newPool(t testing.TB, u config.Upstream, o Options) *Pool {
 	return p
 }
 
-// raw sends req as written on a new connection and reads one response.
-func raw(t *testing.T, addr, req string) (*http.Response, []byte) {
+// dial connects to addr, with a 10 s deadline and closed at the end of t.
+func dial(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
+}
+
+// raw sends req as written on a new connection and reads one response.
+func raw(t *testing.T, addr, req string) (*http.Response, []byte) {
+	t.Helper()
+	c := dial(t, addr)
 	if _, err := io.WriteString(c, req); err != nil {
 		t.Fatal(err)
 	}
@@ -232,12 +239,7 @@ func TestServeFastResponseFraming(t *testing.T) {
 	}))
 	defer up.Close()
 	addr := front(t, newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{}))
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dial(t, addr)
 	br := bufio.NewReader(c)
 	// All on one client connection: it must survive every answer.
 	tests := []struct {
@@ -703,11 +705,7 @@ func TestServeFastEventStreamHeader(t *testing.T) {
 	}))
 	defer up.Close()
 	addr := front(t, newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{}))
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr)
 	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
 	_ = c.SetReadDeadline(time.Now().Add(time.Second)) // well before the upstream's 3s
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -742,12 +740,7 @@ func TestServeFastExpectContinue(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(echoHandler))
 	defer up.Close()
 	addr := front(t, newPool(t, config.Upstream{Targets: []string{up.URL}}, Options{}))
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dial(t, addr)
 	_, _ = io.WriteString(c, "POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
 	br := bufio.NewReader(c)
 	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
