@@ -223,41 +223,28 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 	if rt == nil || !rt.native {
 		return false
 	}
-	req := &Request{Start: time.Now(), Route: rt, peer: remoteIP(ctx)}
-	var xff []string
-	if st.trust.trusted(req.peer) {
-		xff = peekAll(h, "X-Forwarded-For")
-	}
-	req.ClientIP, req.PeerTrusted = st.trust.clientIP(req.peer, xff)
-	if id := h.Peek(st.reqIDKey); req.PeerTrusted && validRequestID(bstr(id)) {
-		req.ID = string(id)
-	} else {
-		req.ID = s.ids.next()
-	}
+	req := s.nativeRequest(ctx, st, rt, remoteIP(ctx))
 	if c, ok := ctx.Conn().(*h1TLSConn); ok {
 		req.TLS = c.ci.tls
 		s.m.Fingerprint(req.TLS.JA4)
 	}
-	req.fast = ctx
-	ctx.SetUserValue(requestKey{}, req)
 	if v, blocked := s.runGuards(context.Background(), req); blocked {
-		resp := &ctx.Response
-		resp.SetStatusCode(v.Status)
-		for k, vs := range v.Header {
-			for _, x := range vs {
-				resp.Header.Add(k, x)
-			}
-		}
-		resp.Header.SetContentType(blockContentType)
-		resp.Header.Set("Cache-Control", "no-store")
-		resp.SetBody(blockBody(req, v.Status))
+		refusal(&ctx.Response, req, v)
 	} else {
 		rt.pool.ServeFast(ctx)
 	}
+	s.finishNative(ctx, st, req)
+	return true
+}
+
+// finishNative stamps the request id on the response and records the
+// request (metrics, access line) once its status is known.
+func (s *Server) finishNative(ctx *fasthttp.RequestCtx, st *state, req *Request) {
 	// After the upstream's headers: the gateway's id wins over one it sent.
 	ctx.Response.Header.Set(st.reqIDKey, req.ID)
 
 	status := ctx.Response.StatusCode()
+	h := &ctx.Request.Header
 	proto := "HTTP/1.0"
 	if h.IsHTTP11() {
 		proto = "HTTP/1.1"
@@ -269,14 +256,46 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 		// Views of fasthttp's buffers for the gateway's own encoder, which
 		// copies them before the request ends; copies for a slog handler,
 		// which may keep them.
-		method, host, path := bstr(h.Method()), bstr(host), bstr(ctx.Path())
+		method, host, path := bstr(h.Method()), bstr(h.Host()), bstr(ctx.Path())
 		if s.access == nil {
 			method, host, path = strings.Clone(method), strings.Clone(host), strings.Clone(path)
 		}
 		s.logRequest(ctx, req, method, host, path, proto, status,
 			int64(ctx.Response.Header.ContentLength()))
 	}
-	return true
+}
+
+// nativeRequest is the Request of a natively served request from peer:
+// client IP through trusted proxies, request id.
+func (s *Server) nativeRequest(ctx *fasthttp.RequestCtx, st *state, rt *route, peer netip.Addr) *Request {
+	h := &ctx.Request.Header
+	req := &Request{Start: time.Now(), Route: rt, peer: peer}
+	var xff []string
+	if st.trust.trusted(req.peer) {
+		xff = peekAll(h, "X-Forwarded-For")
+	}
+	req.ClientIP, req.PeerTrusted = st.trust.clientIP(req.peer, xff)
+	if id := h.Peek(st.reqIDKey); req.PeerTrusted && validRequestID(bstr(id)) {
+		req.ID = string(id)
+	} else {
+		req.ID = s.ids.next()
+	}
+	req.fast = ctx
+	ctx.SetUserValue(requestKey{}, req)
+	return req
+}
+
+// refusal makes resp a guard's refusal.
+func refusal(resp *fasthttp.Response, req *Request, v Verdict) {
+	resp.SetStatusCode(v.Status)
+	for k, vs := range v.Header {
+		for _, x := range vs {
+			resp.Header.Add(k, x)
+		}
+	}
+	resp.Header.SetContentType(blockContentType)
+	resp.Header.Set("Cache-Control", "no-store")
+	resp.SetBody(blockBody(req, v.Status))
 }
 
 // rewriteFast sets the forwarding, request id and fingerprint headers of a

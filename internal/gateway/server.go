@@ -67,6 +67,7 @@ type Server struct {
 	fast     *fasthttp.Server
 	lnMode   []lnMode
 	h1q, h2q []*connQueue
+	ev       []*evEngine // under the evloop engine, per cleartext listener
 	adminLn  net.Listener
 	adminSv  *http.Server
 	ready    atomic.Bool
@@ -166,16 +167,27 @@ func (s *Server) Listen() error {
 			s.closeListeners()
 			return fmt.Errorf("listen %s: %w", lc.Address, err)
 		}
+		raw := ln
+		var limit *connlimit.Listener
 		l := s.limits
 		if l.MaxConns > 0 || l.MaxConnsPerIP > 0 || l.ConnRatePerIP > 0 {
-			ln = connlimit.New(ln, connlimit.Options{
+			limit = connlimit.New(ln, connlimit.Options{
 				MaxConns: l.MaxConns, MaxConnsPerIP: l.MaxConnsPerIP, RatePerIP: l.ConnRatePerIP, BurstPerIP: l.ConnBurstPerIP,
 				OnReject: func(reason string) { s.m.ConnRejected.WithLabelValues(reason).Inc() },
 			})
+			ln = limit
 		}
 		mode := modeNetHTTP
+		var ev *evEngine
 		switch {
-		case s.engine != config.EngineFastHTTP || lc.H2C:
+		case s.engine == config.EngineEvloop && lc.TLS == nil && !lc.H2C:
+			mode = modeEv
+			if ev, err = s.newEvEngine(i, raw, limit); err != nil {
+				_ = ln.Close()
+				s.closeListeners()
+				return fmt.Errorf("listen %s: %w", lc.Address, err)
+			}
+		case s.engine == config.EngineNetHTTP || lc.H2C:
 			// h2c needs net/http for the whole connection (prior knowledge
 			// or Upgrade), so such listeners stay on it.
 			if lc.TLS != nil {
@@ -195,6 +207,7 @@ func (s *Server) Listen() error {
 			h1, h2 = newConnQueue(ln.Addr()), newConnQueue(ln.Addr())
 		}
 		s.lns = append(s.lns, ln)
+		s.ev = append(s.ev, ev)
 		s.lnMode = append(s.lnMode, mode)
 		s.h1q, s.h2q = append(s.h1q, h1), append(s.h2q, h2)
 		s.servers = append(s.servers, s.httpServer(i, lc))
@@ -218,6 +231,7 @@ const (
 	modeNetHTTP lnMode = iota // net/http: HTTP/1.1, h2 over TLS, h2c
 	modeFast                  // fasthttp, cleartext HTTP/1.1
 	modeFastTLS               // TLS; fasthttp for HTTP/1.1, net/http for h2
+	modeEv                    // cleartext HTTP/1.1 on event loops, the rest handed to fasthttp
 )
 
 // listenerTLS terminates TLS with the current state's config for listener
@@ -312,6 +326,9 @@ func (s *Server) Serve(ctx context.Context) error {
 			go func() { errc <- hs.Serve(s.lns[i]) }()
 		case modeFast:
 			go func() { errc <- s.fast.Serve(s.lns[i]) }()
+		case modeEv:
+			go func() { errc <- s.ev[i].run() }()
+			go func() { errc <- s.fast.Serve(s.ev[i].q) }()
 		case modeFastTLS:
 			go func() { errc <- s.acceptTLS(s.lns[i], i, s.h1q[i], s.h2q[i]) }()
 			go func() { errc <- s.fast.Serve(s.h1q[i]) }()
@@ -335,8 +352,16 @@ func (s *Server) Serve(ctx context.Context) error {
 	// The TLS dispatchers stop with their listeners; fasthttp closes its
 	// own (and the hand-off queues) and waits for its connections.
 	for i, ln := range s.lns {
-		if s.lnMode[i] == modeFastTLS {
+		if s.lnMode[i] == modeFastTLS || s.lnMode[i] == modeEv {
 			_ = ln.Close()
+		}
+	}
+	// The event loops drain while fasthttp does (the connections the
+	// loops handed it).
+	var evWG sync.WaitGroup
+	for _, ev := range s.ev {
+		if ev != nil {
+			evWG.Go(func() { ev.shutdown(sctx) })
 		}
 	}
 	if s.fast != nil {
@@ -349,6 +374,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			err = errors.Join(err, fmt.Errorf("shutdown: %w", e))
 		}
 	}
+	evWG.Wait()
 	if s.adminSv != nil {
 		_ = s.adminSv.Shutdown(sctx)
 	}

@@ -37,8 +37,10 @@ type Config struct {
 	// GOMEMLIMIT in the environment overrides it.
 	MemoryLimit string `yaml:"memory_limit"`
 	// HTTP1Engine serves HTTP/1.1: "fasthttp" (the default, its own parser
-	// and upstream client on the unguarded path) or "net/http" (Go's, as
-	// HTTP/2 always is). Fixed at start.
+	// and upstream client on the unguarded path), "evloop" (cleartext
+	// listeners on epoll event loops, Linux only, handing what they do
+	// not serve themselves to fasthttp) or "net/http" (Go's, as HTTP/2
+	// always is). Fixed at start.
 	HTTP1Engine string `yaml:"http1_engine"`
 	// MemoryLimitBytes is MemoryLimit parsed by validation (0: no limit).
 	MemoryLimitBytes int64 `yaml:"-"`

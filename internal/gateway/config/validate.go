@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -65,7 +66,10 @@ func (v *validator) config(c *Config) {
 		}
 	}
 	v.oneOf("on_backend_error", c.OnBackendError, "local", "allow", "deny")
-	v.oneOf("http1_engine", c.HTTP1Engine, EngineFastHTTP, EngineNetHTTP)
+	v.oneOf("http1_engine", c.HTTP1Engine, EngineFastHTTP, EngineEvloop, EngineNetHTTP)
+	if c.HTTP1Engine == EngineEvloop && runtime.GOOS != "linux" {
+		v.errorf("http1_engine", "evloop needs Linux (epoll); use fasthttp")
+	}
 	if c.Events.Queue < 0 {
 		v.errorf("events.queue", "must not be negative")
 	}
@@ -401,6 +405,7 @@ const (
 	DefaultMemoryLimit = 64 << 20
 	// The HTTP/1.1 engines of http1_engine.
 	EngineFastHTTP = "fasthttp"
+	EngineEvloop   = "evloop"
 	EngineNetHTTP  = "net/http"
 	// MinMemoryLimit refuses limits the gateway cannot work under: the
 	// runtime would collect continuously.

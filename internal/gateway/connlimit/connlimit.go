@@ -85,11 +85,16 @@ func (c *conn) Close() error {
 // NetConn returns the accepted connection, for wrappers that look through.
 func (c *conn) NetConn() net.Conn { return c.Conn }
 
-func (l *Listener) admit(c net.Conn) string {
+func (l *Listener) admit(c net.Conn) string { return l.Admit(addrOf(c.RemoteAddr())) }
+
+// Admit applies the limits to a connection from ip accepted elsewhere (an
+// event loop accepts on the socket itself): "" admits it, and then Release
+// must follow when it closes; otherwise it is the reason to close it, and
+// the caller counts the rejection.
+func (l *Listener) Admit(ip netip.Addr) string {
 	if l.o.MaxConns > 0 && l.total.Load() >= int64(l.o.MaxConns) {
 		return "total"
 	}
-	ip := addrOf(c.RemoteAddr())
 	track := (l.o.MaxConnsPerIP > 0 || l.o.RatePerIP > 0) && ip.IsValid()
 	if track {
 		now := time.Now()
@@ -133,9 +138,11 @@ func (l *Listener) sweepLocked(now time.Time) {
 	}
 }
 
-func (l *Listener) release(c net.Conn) {
+func (l *Listener) release(c net.Conn) { l.Release(addrOf(c.RemoteAddr())) }
+
+// Release gives back the slot of a connection Admit admitted.
+func (l *Listener) Release(ip netip.Addr) {
 	l.total.Add(-1)
-	ip := addrOf(c.RemoteAddr())
 	if !ip.IsValid() || (l.o.MaxConnsPerIP <= 0 && l.o.RatePerIP <= 0) {
 		return
 	}

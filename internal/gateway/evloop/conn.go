@@ -55,8 +55,16 @@ func (c *Conn) Data() []byte { return c.view[c.used:] }
 // Consume marks n bytes of Data as used.
 func (c *Conn) Consume(n int) { c.used += min(n, len(c.view)-c.used) }
 
-// Buffered is the number of unconsumed input bytes kept.
-func (c *Conn) Buffered() int { return len(c.in) }
+// Buffered is the number of input bytes read and not yet consumed.
+func (c *Conn) Buffered() int {
+	if c.view != nil {
+		return len(c.view) - c.used
+	}
+	return len(c.in)
+}
+
+// Connecting reports whether a Dial is still in progress.
+func (c *Conn) Connecting() bool { return c.connecting }
 
 // Write queues p; queued output is written once per loop pass, so a
 // header and a body written in one callback go out in one write(2).
@@ -88,7 +96,9 @@ func (c *Conn) NotifyDrained() {
 }
 
 func (c *Conn) markDirty() {
-	if !c.queued {
+	// A connecting socket cannot be written yet: the output waits for
+	// the connect to complete.
+	if !c.queued && !c.connecting {
 		c.queued = true
 		c.loop.dirty = append(c.loop.dirty, c)
 	}
@@ -122,13 +132,20 @@ func (c *Conn) ResumeRead() {
 	}
 	c.paused = false
 	c.setEvents(c.events | unix.EPOLLIN)
-	if len(c.in) > 0 {
-		c.loop.Post(func() {
-			if !c.closed && !c.paused && len(c.in) > 0 {
-				c.deliver(nil)
-			}
-		})
+	c.Kick()
+}
+
+// Kick offers the kept unconsumed input to Handler.Data again on the
+// next pass (after the handler became ready for it).
+func (c *Conn) Kick() {
+	if len(c.in) == 0 || c.closed {
+		return
 	}
+	c.loop.Post(func() {
+		if !c.closed && !c.paused && len(c.in) > 0 {
+			c.deliver(nil)
+		}
+	})
 }
 
 // Paused reports whether reading is paused.
@@ -143,7 +160,7 @@ func (c *Conn) setEvents(ev uint32) {
 }
 
 func (c *Conn) read() {
-	n, err := unix.Read(c.fd, c.loop.buf)
+	n, err := rawRead(c.fd, c.loop.buf)
 	switch {
 	case errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR):
 		return
@@ -188,7 +205,7 @@ func (c *Conn) deliver(p []byte) {
 
 func (c *Conn) writeOut() {
 	for len(c.out) > 0 {
-		n, err := unix.Write(c.fd, c.out)
+		n, err := rawWrite(c.fd, c.out)
 		if err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue

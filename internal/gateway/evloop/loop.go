@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"time"
 
@@ -160,8 +161,19 @@ func (l *Loop) Run() error {
 	defer close(l.done)
 	defer l.closeFDs()
 	next := time.Now().Add(scanEvery)
+	// While events keep coming, collect them without blocking; after an
+	// empty collection, yield once, then wait (as gnet does).
+	wait := int(scanEvery / time.Millisecond)
+	msec := wait
 	for !l.stopped {
-		n, err := unix.EpollWait(l.epfd, l.events, int(scanEvery/time.Millisecond))
+		n, err := epollWait(l.epfd, l.events, msec)
+		switch {
+		case n > 0:
+			msec = 0
+		case msec == 0:
+			msec = wait
+			runtime.Gosched()
+		}
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			// Only a bad epoll fd fails here: nothing can be served.
 			l.closeAll()
@@ -199,7 +211,7 @@ func (l *Loop) closeAll() {
 
 func (l *Loop) runTasks() {
 	var b [8]byte
-	_, _ = unix.Read(l.wakefd, b[:])
+	_, _ = rawRead(l.wakefd, b[:])
 	l.mu.Lock()
 	tasks := l.tasks
 	l.tasks, l.spare = l.spare[:0], nil
@@ -324,6 +336,9 @@ func (l *Loop) event(ev *unix.EpollEvent) {
 			return
 		}
 		c.setEvents(unix.EPOLLIN)
+		if len(c.out) > 0 {
+			c.markDirty()
+		}
 		l.h.Connected(c, nil)
 		return
 	}

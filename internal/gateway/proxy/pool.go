@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"os"
 	"sync"
@@ -42,6 +43,8 @@ type Target struct {
 	// fast is the target's connection pool for ServeFast.
 	fast  *fasthttp.HostClient
 	https bool
+	// addr is where the event loop dials; invalid when it cannot.
+	addr netip.AddrPort
 	// Health-check streaks, touched only by the checker goroutine.
 	okStreak, failStreak int
 }
@@ -87,6 +90,7 @@ type Pool struct {
 	log       *slog.Logger
 	m         *metrics.Metrics
 	total     time.Duration
+	timeouts  config.Timeouts
 	upDur     prometheus.Observer
 
 	rewriteFast func(*fasthttp.RequestCtx, *fasthttp.Request)
@@ -118,7 +122,7 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 	p := &Pool{
 		route: o.Route, leastConn: u.Balance == "least_conn", retries: u.Retries,
 		passive: u.Passive, hc: u.HealthCheck, transport: tr, log: o.Log, m: o.Metrics,
-		total: o.Timeouts.Total, queue: int64(u.Queue), queueTimeout: u.QueueTimeout,
+		total: o.Timeouts.Total, timeouts: o.Timeouts, queue: int64(u.Queue), queueTimeout: u.QueueTimeout,
 		stop:         make(chan struct{}),
 		rewriteFast:  o.RewriteFast,
 		dropRequest:  append(dropRequest[:len(dropRequest):len(dropRequest)], o.DropRequest...),
@@ -142,6 +146,7 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 		tu.Path, tu.RawPath = "", ""
 		t := &Target{URL: tu, name: tu.Scheme + "://" + tu.Host, https: tu.Scheme == "https"}
 		t.fast = newHostClient(t, o.Timeouts, tr.TLSClientConfig)
+		t.addr = targetAddr(t)
 		t.healthy.Store(true)
 		p.targets = append(p.targets, t)
 		p.m.UpstreamHealthy.WithLabelValues(p.route, t.name).Set(1)
