@@ -71,6 +71,7 @@ type evHandler struct {
 	loop     *evloop.Loop
 	rd       bytes.Reader
 	br       *bufio.Reader
+	uri      fasthttp.URI
 	idle     map[*proxy.Target][]*evloop.Conn
 	draining bool
 }
@@ -301,7 +302,9 @@ func (h *evHandler) request(cl *evClient) {
 	}
 	if status, _ := checkH1(rh); status != 0 || !rh.IsHTTP11() || len(uri) == 0 || uri[0] != '/' ||
 		len(host) == 0 || rh.IsConnect() || cl2 == -1 || int64(cl2) > maxBody ||
-		len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 {
+		len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 || h.uri.Parse(host, uri) != nil {
+		// fasthttp's server refuses what its URI parser does (a Host
+		// with a space, say); the hand-off gets that answer.
 		h.handOff(cl)
 		return
 	}

@@ -34,7 +34,7 @@ import (
 // upstreams received in total. Any other outcome fails.
 func TestHTTP1Conformance(t *testing.T) {
 	t.Parallel()
-	for _, engine := range []string{config.EngineNetHTTP, config.EngineFastHTTP} {
+	for _, engine := range []string{config.EngineNetHTTP, config.EngineFastHTTP, config.EngineEvloop} {
 		t.Run(strings.ReplaceAll(engine, "/", "_"), func(t *testing.T) {
 			t.Parallel()
 			// Until the fasthttp front end lands, http1_engine is ignored and
