@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -83,7 +84,6 @@ type evClient struct {
 	admit   bool // holds a connection-limit slot
 	phase   evPhase
 	ctx     fasthttp.RequestCtx
-	out     fasthttp.Request
 	resp    fasthttp.Response
 	req     *Request
 	st      *state
@@ -101,6 +101,24 @@ type evClient struct {
 	close   bool // close after this response
 	written bool // response header sent
 	hdr     []byte
+	// The last untrusted request's forwarding values, by Host: they
+	// depend only on the peer and the Host, so a keep-alive connection
+	// reuses them.
+	fwdHost []byte
+	fwd     fwdOut
+}
+
+// forwarding is fastForward, cached for requests from an untrusted peer.
+func (cl *evClient) forwarding(ctx *fasthttp.RequestCtx, req *Request) fwdOut {
+	if req.PeerTrusted {
+		return fastForward(ctx, req)
+	}
+	host := ctx.Request.Header.Host()
+	if cl.fwdHost == nil || !bytes.Equal(host, cl.fwdHost) {
+		cl.fwd = fastForward(ctx, req)
+		cl.fwdHost = append(cl.fwdHost[:0], host...)
+	}
+	return cl.fwd
 }
 
 // evUp marks an upstream connection: the client it serves, nil when idle.
@@ -233,9 +251,9 @@ func (h *evHandler) idleDeadline(cl *evClient) {
 	l := h.e.s.limits
 	switch {
 	case l.IdleTimeout > 0:
-		cl.c.SetDeadline(time.Now().Add(l.IdleTimeout))
+		cl.c.SetDeadline(h.loop.Now().Add(l.IdleTimeout))
 	case l.ReadHeaderTimeout > 0:
-		cl.c.SetDeadline(time.Now().Add(l.ReadHeaderTimeout))
+		cl.c.SetDeadline(h.loop.Now().Add(l.ReadHeaderTimeout))
 	default:
 		cl.c.SetDeadline(time.Time{})
 	}
@@ -278,7 +296,7 @@ func (h *evHandler) request(cl *evClient) {
 		if len(d) > s.limits.MaxHeaderBytes || bytes.Contains(d, lflf) {
 			h.handOff(cl) // fasthttp answers 431, or reads the bare-LF request
 		} else if s.limits.ReadHeaderTimeout > 0 && len(d) > 0 {
-			cl.c.SetDeadline(time.Now().Add(s.limits.ReadHeaderTimeout))
+			cl.c.SetDeadline(h.loop.Now().Add(s.limits.ReadHeaderTimeout))
 		}
 		return
 	}
@@ -329,10 +347,9 @@ func (h *evHandler) request(cl *evClient) {
 		h.endExchange(cl)
 		return
 	}
-	out := &cl.out
-	out.Reset()
-	rt.pool.Outbound(ctx, out)
-	cl.sent = out.Header.AppendBytes(cl.sent[:0])
+	raw := rawHeader{b: rt.pool.AppendOutbound(cl.sent[:0], rh)}
+	st.addForwarded(&raw, req, cl.forwarding(ctx, req))
+	cl.sent = append(raw.b, "\r\n"...)
 	cl.bodyAt = max(int64(cl2), 0)
 	// A request whose body is all here can be sent again.
 	have := cl.c.Data()
@@ -350,6 +367,24 @@ func (h *evHandler) request(cl *evClient) {
 	cl.written = false
 	cl.c.SetDeadline(time.Time{})
 	h.attempt(cl, nil)
+}
+
+func appendContentLength(b []byte, n int64) []byte {
+	b = append(b, "Content-Length: "...)
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, "\r\n"...)
+}
+
+// rawHeader appends header fields to a request being written out.
+type rawHeader struct{ b []byte }
+
+// Add appends "key: value". The values are the gateway's own or built
+// from request fields checkH1 passed (no CR, LF or other controls).
+func (r *rawHeader) Add(key, value string) {
+	r.b = append(r.b, key...)
+	r.b = append(r.b, ": "...)
+	r.b = append(r.b, value...)
+	r.b = append(r.b, "\r\n"...)
 }
 
 var (
@@ -383,7 +418,7 @@ func (h *evHandler) attempt(cl *evClient, prev error) {
 			return
 		}
 		if to := cl.pool.Timeouts().Connect; to > 0 {
-			up.SetDeadline(time.Now().Add(to))
+			up.SetDeadline(h.loop.Now().Add(to))
 		}
 	}
 	up.Ctx.(*evUp).cl = cl
@@ -429,9 +464,9 @@ func (h *evHandler) forwardBody(cl *evClient) {
 			cl.up.NotifyDrained()
 		}
 		if rt := h.e.s.limits.ReadTimeout; rt > 0 {
-			cl.c.SetDeadline(time.Now().Add(rt))
+			cl.c.SetDeadline(h.loop.Now().Add(rt))
 		} else {
-			cl.c.SetDeadline(time.Now().Add(defaultBodyTimeout))
+			cl.c.SetDeadline(h.loop.Now().Add(defaultBodyTimeout))
 		}
 		return
 	}
@@ -450,7 +485,7 @@ func (h *evHandler) waitResponse(cl *evClient) {
 	}
 	dl := cl.total
 	if to := cl.pool.Timeouts().ResponseHeader; to > 0 {
-		if rh := time.Now().Add(to); dl.IsZero() || rh.Before(dl) {
+		if rh := h.loop.Now().Add(to); dl.IsZero() || rh.Before(dl) {
 			dl = rh
 		}
 	}
@@ -472,6 +507,7 @@ func (h *evHandler) upData(cl *evClient) {
 
 func (h *evHandler) responseHeader(cl *evClient) {
 	up := cl.up
+	var raw []byte
 	for {
 		d := up.Data()
 		end := bytes.Index(d, crlfcrlf)
@@ -489,6 +525,7 @@ func (h *evHandler) responseHeader(cl *evClient) {
 			h.upFailed(cl, fmt.Errorf("malformed response header: %w", err), false)
 			return
 		}
+		raw = d[:end+4] // valid until this callback returns
 		up.Consume(end + 4)
 		status := resp.Header.StatusCode()
 		if status >= 100 && status < 200 {
@@ -509,19 +546,31 @@ func (h *evHandler) responseHeader(cl *evClient) {
 		cl.bodyAt = 0
 		cl.close = true
 	}
+	hdr, err := cl.pool.AppendResponseHead(cl.hdr[:0], raw, cl.st.reqIDKey)
+	if err != nil {
+		h.upFailed(cl, err, false)
+		return
+	}
 	ctx := &cl.ctx
-	rh := &ctx.Response.Header
-	cl.pool.ResponseHeader(&resp.Header, rh)
 	head := ctx.Request.Header.IsHead()
-	switch cl2 := resp.Header.ContentLength(); {
-	case head || status == http.StatusNoContent || status == http.StatusNotModified:
+	cl2 := resp.Header.ContentLength()
+	switch {
+	case status == http.StatusNoContent:
 		cl.left = 0
+	case head || status == http.StatusNotModified:
+		// No body; a Content-Length describes the GET's (kept as the
+		// fasthttp engine keeps it).
+		cl.left = 0
+		if cl2 >= 0 {
+			hdr = appendContentLength(hdr, int64(cl2))
+		}
 	case cl2 >= 0:
 		cl.left = int64(cl2)
+		hdr = appendContentLength(hdr, cl.left)
 	case cl2 == -1:
 		cl.left = -1
 		cl.chunk.Reset()
-		rh.SetContentLength(-1) // the coding passes through
+		hdr = append(hdr, "Transfer-Encoding: chunked\r\n"...) // the coding passes through
 	default:
 		cl.left = -2 // until the upstream closes: so does the client
 		cl.close = true
@@ -529,17 +578,26 @@ func (h *evHandler) responseHeader(cl *evClient) {
 	if resp.Header.ConnectionClose() {
 		cl.up.Ctx.(*evUp).t = nil // not reusable
 	}
+	// After the upstream's fields: the gateway's id replaces one it sent.
+	hdr = append(hdr, cl.st.reqIDKey...)
+	hdr = append(hdr, ": "...)
+	hdr = append(hdr, cl.req.ID...)
+	hdr = append(hdr, "\r\n"...)
 	if cl.close {
-		rh.SetConnectionClose()
+		hdr = append(hdr, "Connection: close\r\n"...)
 	}
+	cl.hdr = append(hdr, "\r\n"...)
 	cl.phase = evRespBody
-	h.e.s.finishNative(ctx, cl.st, cl.req)
-	cl.hdr = rh.AppendBytes(cl.hdr[:0])
+	size := int64(-1)
+	if cl.left >= 0 && !head {
+		size = max(int64(cl2), 0)
+	}
+	h.e.s.recordNative(ctx, cl.req, status, size)
 	cl.c.Write(cl.hdr)
 	cl.written = true
 	cl.up.SetDeadline(cl.total)
 	if w := h.e.s.limits.WriteTimeout; w > 0 {
-		cl.c.SetDeadline(time.Now().Add(w))
+		cl.c.SetDeadline(h.loop.Now().Add(w))
 	}
 	h.responseBody(cl)
 }
@@ -592,7 +650,7 @@ func (h *evHandler) endExchange(cl *evClient) {
 			up.Close()
 		default:
 			up.ResumeRead() // an idle connection is watched for its close
-			up.SetDeadline(time.Now().Add(90 * time.Second))
+			up.SetDeadline(h.loop.Now().Add(90 * time.Second))
 			h.idle[u.t] = append(h.idle[u.t], up)
 		}
 	}

@@ -242,8 +242,12 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 func (s *Server) finishNative(ctx *fasthttp.RequestCtx, st *state, req *Request) {
 	// After the upstream's headers: the gateway's id wins over one it sent.
 	ctx.Response.Header.Set(st.reqIDKey, req.ID)
+	s.recordNative(ctx, req, ctx.Response.StatusCode(), int64(ctx.Response.Header.ContentLength()))
+}
 
-	status := ctx.Response.StatusCode()
+// recordNative records a natively served request (metrics, access line);
+// bytes is the response's Content-Length, -1 when streamed.
+func (s *Server) recordNative(ctx *fasthttp.RequestCtx, req *Request, status int, bytes int64) {
 	h := &ctx.Request.Header
 	proto := "HTTP/1.0"
 	if h.IsHTTP11() {
@@ -260,8 +264,7 @@ func (s *Server) finishNative(ctx *fasthttp.RequestCtx, st *state, req *Request)
 		if s.access == nil {
 			method, host, path = strings.Clone(method), strings.Clone(host), strings.Clone(path)
 		}
-		s.logRequest(ctx, req, method, host, path, proto, status,
-			int64(ctx.Response.Header.ContentLength()))
+		s.logRequest(ctx, req, method, host, path, proto, status, bytes)
 	}
 }
 
@@ -302,7 +305,21 @@ func refusal(resp *fasthttp.Response, req *Request, v Verdict) {
 // natively forwarded request (the fasthttp twin of rewrite). The pool has
 // removed hop-by-hop headers and any the client sent of these.
 func (s *state) rewriteFast(ctx *fasthttp.RequestCtx, out *fasthttp.Request) {
+	s.addForwarding(ctx, &out.Header)
+}
+
+// headerAdder is a fasthttp header, or the event loop's raw header.
+type headerAdder interface{ Add(key, value string) }
+
+// addForwarding adds the forwarding, request id and fingerprint headers of
+// ctx's request to oh, which holds none of them.
+func (s *state) addForwarding(ctx *fasthttp.RequestCtx, oh headerAdder) {
 	req, _ := ctx.UserValue(requestKey{}).(*Request)
+	s.addForwarded(oh, req, fastForward(ctx, req))
+}
+
+// fastForward is forwardValues for a fasthttp request.
+func fastForward(ctx *fasthttp.RequestCtx, req *Request) fwdOut {
 	in := &ctx.Request.Header
 	// A view of the host: forwardValues copies what it keeps of it.
 	fi := fwdIn{host: bstr(in.Host()), tls: ctx.IsTLS()}
@@ -315,9 +332,11 @@ func (s *state) rewriteFast(ctx *fasthttp.RequestCtx, out *fasthttp.Request) {
 	} else {
 		fi.peer = remoteIP(ctx)
 	}
-	fo := forwardValues(fi)
-	// The pool has removed any copies of these (Options.DropRequest).
-	oh := &out.Header
+	return forwardValues(fi)
+}
+
+// addForwarded adds fo and req's id and fingerprints to oh.
+func (s *state) addForwarded(oh headerAdder, req *Request, fo fwdOut) {
 	oh.Add("X-Forwarded-For", fo.xff)
 	oh.Add("X-Forwarded-Proto", fo.proto)
 	if fo.host != "" {

@@ -28,7 +28,8 @@ type Conn struct {
 	view []byte // what Data sees during a callback
 	used int
 
-	out []byte // output not yet written
+	out  []byte // output; out[off:] is not yet written
+	off  int
 
 	deadline   int64
 	connecting bool
@@ -86,7 +87,7 @@ func (c *Conn) WriteString(s string) {
 }
 
 // Pending is the number of queued output bytes not yet written.
-func (c *Conn) Pending() int { return len(c.out) }
+func (c *Conn) Pending() int { return len(c.out) - c.off }
 
 // NotifyDrained asks for one Handler.Drained call when the pending
 // output has been written (at once on the next pass if there is none).
@@ -204,8 +205,8 @@ func (c *Conn) deliver(p []byte) {
 }
 
 func (c *Conn) writeOut() {
-	for len(c.out) > 0 {
-		n, err := rawWrite(c.fd, c.out)
+	for c.off < len(c.out) {
+		n, err := rawWrite(c.fd, c.out[c.off:])
 		if err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue
@@ -217,9 +218,10 @@ func (c *Conn) writeOut() {
 			c.closeWith(fmt.Errorf("evloop: write: %w", err))
 			return
 		}
-		c.out = c.out[n:]
+		c.off += n
 	}
-	c.out = c.out[:0]
+	// The buffer is kept for the next response unless it grew large.
+	c.out, c.off = c.out[:0], 0
 	if cap(c.out) > readSize {
 		c.out = nil
 	}
@@ -275,7 +277,7 @@ func (c *Conn) Detach() (net.Conn, []byte, error) {
 	if c.view == nil {
 		kept = append(kept[:0], c.in...)
 	}
-	if len(c.out) > 0 {
+	if c.Pending() > 0 {
 		return nil, nil, errors.New("evloop: detach with output pending")
 	}
 	c.closed = true

@@ -78,7 +78,13 @@ type Loop struct {
 
 	stopped bool
 	done    chan struct{}
+	now     time.Time // at the start of the current pass
 }
+
+// Now is the time the current pass of the loop began: for deadlines,
+// which need no finer clock (one time.Now per pass, not per call, as
+// nginx caches its time per event-loop iteration).
+func (l *Loop) Now() time.Time { return l.now }
 
 // New makes a loop that accepts on lnfd (shared by several loops, each
 // woken exclusively) or, with lnfd < 0, only serves dialed connections.
@@ -167,6 +173,7 @@ func (l *Loop) Run() error {
 	msec := wait
 	for !l.stopped {
 		n, err := epollWait(l.epfd, l.events, msec)
+		l.now = time.Now()
 		switch {
 		case n > 0:
 			msec = 0
@@ -191,10 +198,10 @@ func (l *Loop) Run() error {
 			}
 		}
 		l.flush()
-		if now := time.Now(); !now.Before(next) {
-			l.scan(now)
+		if !l.now.Before(next) {
+			l.scan(l.now)
 			l.flush()
-			next = now.Add(scanEvery)
+			next = l.now.Add(scanEvery)
 		}
 	}
 	l.closeAll()
@@ -336,13 +343,13 @@ func (l *Loop) event(ev *unix.EpollEvent) {
 			return
 		}
 		c.setEvents(unix.EPOLLIN)
-		if len(c.out) > 0 {
+		if c.Pending() > 0 {
 			c.markDirty()
 		}
 		l.h.Connected(c, nil)
 		return
 	}
-	if ev.Events&unix.EPOLLOUT != 0 || (ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(c.out) > 0) {
+	if ev.Events&unix.EPOLLOUT != 0 || (ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 && c.Pending() > 0) {
 		c.writeOut()
 		if c.closed {
 			return

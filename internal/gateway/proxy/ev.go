@@ -1,8 +1,10 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/rampart-sec/rampart/internal/gateway/config"
 )
@@ -60,11 +63,47 @@ func targetAddr(t *Target) netip.AddrPort {
 // Addr is the target's address for the event loop (see Evented).
 func (t *Target) Addr() netip.AddrPort { return t.addr }
 
-// Outbound fills out's header from ctx's request: hop-by-hop and
-// Options.DropRequest headers removed, then Options.RewriteFast. The body
-// is the caller's to send.
-func (p *Pool) Outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) {
-	p.outbound(ctx, out)
+// AppendOutbound appends the request line and header fields of in as the
+// event loop forwards it: what outbound's copy would hold before
+// Options.RewriteFast, written straight from in's fields (no copy of the
+// header to delete from, then serialize). The caller appends its own
+// fields and the final CRLF.
+func (p *Pool) AppendOutbound(dst []byte, in *fasthttp.RequestHeader) []byte {
+	dst = append(dst, in.Method()...)
+	dst = append(dst, ' ')
+	dst = append(dst, in.RequestURI()...)
+	dst = append(dst, " HTTP/1.1\r\n"...)
+	// Names a Connection header lists are hop-by-hop too (RFC 9110 7.6.1).
+	var conn []byte
+	for _, v := range in.PeekAll("Connection") {
+		conn = append(append(conn, v...), ',')
+	}
+	for k, v := range in.All() {
+		if asciiEqualFold(k, "Connection") || (len(conn) > 0 && hasToken(conn, k)) {
+			continue
+		}
+		if dropped(k, p.dropRequest) {
+			if asciiEqualFold(k, "Te") && hasToken(v, strTrailers) {
+				// Like httputil.ReverseProxy: "Te: trailers" is end-to-end enough.
+				dst = append(dst, "Te: trailers\r\n"...)
+			}
+			continue
+		}
+		dst = append(dst, k...)
+		dst = append(dst, ": "...)
+		dst = append(dst, v...)
+		dst = append(dst, "\r\n"...)
+	}
+	return dst
+}
+
+func dropped(k []byte, names []string) bool {
+	for _, name := range names {
+		if asciiEqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Attempts hands out the targets of one request's attempts (see tries).
@@ -85,14 +124,6 @@ func (a *Attempts) Done(t *Target, start time.Time, status int) { a.tr.done(t, s
 // End ends an exchange that got a response, once its body is over.
 func (p *Pool) End(t *Target) { p.endFast(t, false) }
 
-// ResponseHeader fills dst from the upstream's src without hop-by-hop and
-// stripped (origin-hiding) headers.
-func (p *Pool) ResponseHeader(src, dst *fasthttp.ResponseHeader) {
-	src.CopyTo(dst)
-	dst.SetNoDefaultContentType(true)
-	dropResponseHeaders(src, dst, p.dropResponse)
-}
-
 // ErrorStatus is the status for a failed exchange, logged: 503 when no
 // target is available, 504 on a timeout, 502 otherwise.
 func (p *Pool) ErrorStatus(err error, timedOut bool) int {
@@ -111,3 +142,104 @@ func (p *Pool) ErrorStatus(err error, timedOut bool) int {
 
 // Timeouts are the route's upstream timeouts.
 func (p *Pool) Timeouts() config.Timeouts { return p.timeouts }
+
+// errResponseHead is a response header the event loop will not pass on.
+var errResponseHead = errors.New("malformed response header")
+
+// AppendResponseHead appends what the event loop sends on of an upstream
+// response head raw (status line and fields through the blank line, which
+// fasthttp has parsed for its status and framing): the status line as
+// HTTP/1.1, and the fields except the hop-by-hop, Connection-named,
+// stripped (origin hiding) and framing ones and skip. The caller appends
+// the framing it read from the parse, its own fields and the final CRLF:
+// the client sees the framing the gateway used, whatever duplicates the
+// upstream sent. Fields pass in the upstream's spelling; a line the
+// gateway would refuse in a request (bare LF, obs-fold, a name that is
+// not a token, a control character) fails the response instead.
+func (p *Pool) AppendResponseHead(dst, raw []byte, skip string) ([]byte, error) {
+	line, rest, ok := cutLine(raw)
+	if !ok || len(line) < 12 || !bytes.HasPrefix(line, strHTTP1x) || line[8] != ' ' ||
+		!isDigit(line[9]) || !isDigit(line[10]) || !isDigit(line[11]) || (len(line) > 12 && line[12] != ' ') {
+		return dst, fmt.Errorf("%w: status line", errResponseHead)
+	}
+	for _, c := range line {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return dst, fmt.Errorf("%w: status line", errResponseHead)
+		}
+	}
+	// First pass: check every line, and collect what Connection names.
+	var conn []byte
+	for r := rest; len(r) > 0; {
+		var l []byte
+		if l, r, ok = cutLine(r); !ok {
+			return dst, fmt.Errorf("%w: bare LF", errResponseHead)
+		}
+		if len(l) == 0 {
+			break
+		}
+		name, value, err := fieldLine(l)
+		if err != nil {
+			return dst, err
+		}
+		if asciiEqualFold(name, "Connection") {
+			conn = append(append(conn, value...), ',')
+		}
+	}
+	dst = append(dst, "HTTP/1.1"...)
+	dst = append(dst, line[8:]...)
+	dst = append(dst, "\r\n"...)
+	for r := rest; len(r) > 0; {
+		var l []byte
+		l, r, _ = cutLine(r)
+		if len(l) == 0 {
+			break
+		}
+		name, _, _ := fieldLine(l)
+		if asciiEqualFold(name, "Connection") || asciiEqualFold(name, "Content-Length") ||
+			asciiEqualFold(name, skip) || dropped(name, p.dropResponse) ||
+			(len(conn) > 0 && hasToken(conn, name)) {
+			continue
+		}
+		dst = append(dst, l...)
+		dst = append(dst, "\r\n"...)
+	}
+	return dst, nil
+}
+
+var strHTTP1x = []byte("HTTP/1.")
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// cutLine splits off the first CRLF-terminated line; ok is false for a
+// line ending in a bare LF or not ended at all.
+func cutLine(b []byte) (line, rest []byte, ok bool) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 1 || b[i-1] != '\r' {
+		return nil, nil, false
+	}
+	return b[:i-1], b[i+1:], true
+}
+
+// fieldLine splits a header field line, checking it as checkH1 checks a
+// request's.
+func fieldLine(l []byte) (name, value []byte, err error) {
+	if l[0] == ' ' || l[0] == '\t' {
+		return nil, nil, fmt.Errorf("%w: obs-fold", errResponseHead)
+	}
+	colon := bytes.IndexByte(l, ':')
+	if colon <= 0 {
+		return nil, nil, fmt.Errorf("%w: field line without a name", errResponseHead)
+	}
+	name, value = l[:colon], l[colon+1:]
+	for _, c := range name {
+		if !httpguts.IsTokenRune(rune(c)) {
+			return nil, nil, fmt.Errorf("%w: field name", errResponseHead)
+		}
+	}
+	for _, c := range value {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return nil, nil, fmt.Errorf("%w: control character in %s", errResponseHead, name)
+		}
+	}
+	return name, value, nil
+}
