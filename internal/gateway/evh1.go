@@ -72,7 +72,6 @@ type evHandler struct {
 	loop     *evloop.Loop
 	rd       bytes.Reader
 	br       *bufio.Reader
-	uri      fasthttp.URI
 	idle     map[*proxy.Target][]*evloop.Conn
 	draining bool
 }
@@ -84,8 +83,10 @@ type evClient struct {
 	admit   bool // holds a connection-limit slot
 	phase   evPhase
 	ctx     fasthttp.RequestCtx
+	uri     fasthttp.URI // the request's, parsed once (ctx's stays unparsed)
 	resp    fasthttp.Response
-	req     *Request
+	req     *Request // &reqv during an exchange
+	reqv    Request
 	st      *state
 	pool    *proxy.Pool
 	tries   proxy.Attempts
@@ -320,13 +321,13 @@ func (h *evHandler) request(cl *evClient) {
 	}
 	if status, _ := checkH1(rh); status != 0 || !rh.IsHTTP11() || len(uri) == 0 || uri[0] != '/' ||
 		len(host) == 0 || rh.IsConnect() || cl2 == -1 || int64(cl2) > maxBody ||
-		len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 || h.uri.Parse(host, uri) != nil {
+		len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 || cl.uri.Parse(host, uri) != nil {
 		// fasthttp's server refuses what its URI parser does (a Host
 		// with a space, say); the hand-off gets that answer.
 		h.handOff(cl)
 		return
 	}
-	rt := st.table.lookup(bstr(host), bstr(ctx.Path()))
+	rt := st.table.lookup(bstr(host), bstr(cl.uri.Path()))
 	if rt == nil || !rt.native || !rt.pool.Evented() {
 		h.handOff(cl)
 		return
@@ -334,7 +335,8 @@ func (h *evHandler) request(cl *evClient) {
 	cl.c.Consume(len(head))
 	cl.close = rh.ConnectionClose()
 	cl.st, cl.pool = st, rt.pool
-	req := s.nativeRequest(ctx, st, rt, cl.peer)
+	req := &cl.reqv
+	s.fillNative(req, ctx, st, rt, cl.peer)
 	cl.req = req
 	if v, blocked := s.runGuards(context.Background(), req); blocked {
 		refusal(&ctx.Response, req, v)
@@ -592,7 +594,7 @@ func (h *evHandler) responseHeader(cl *evClient) {
 	if cl.left >= 0 && !head {
 		size = max(int64(cl2), 0)
 	}
-	h.e.s.recordNative(ctx, cl.req, status, size)
+	h.e.s.recordNative(ctx, cl.req, cl.uri.Path(), status, size)
 	cl.c.Write(cl.hdr)
 	cl.written = true
 	cl.up.SetDeadline(cl.total)

@@ -242,12 +242,13 @@ func (s *Server) serveNative(ctx *fasthttp.RequestCtx) bool {
 func (s *Server) finishNative(ctx *fasthttp.RequestCtx, st *state, req *Request) {
 	// After the upstream's headers: the gateway's id wins over one it sent.
 	ctx.Response.Header.Set(st.reqIDKey, req.ID)
-	s.recordNative(ctx, req, ctx.Response.StatusCode(), int64(ctx.Response.Header.ContentLength()))
+	s.recordNative(ctx, req, ctx.Path(), ctx.Response.StatusCode(), int64(ctx.Response.Header.ContentLength()))
 }
 
 // recordNative records a natively served request (metrics, access line);
-// bytes is the response's Content-Length, -1 when streamed.
-func (s *Server) recordNative(ctx *fasthttp.RequestCtx, req *Request, status int, bytes int64) {
+// path is its cleaned path, bytes the response's Content-Length, -1 when
+// streamed.
+func (s *Server) recordNative(ctx *fasthttp.RequestCtx, req *Request, path []byte, status int, bytes int64) {
 	h := &ctx.Request.Header
 	proto := "HTTP/1.0"
 	if h.IsHTTP11() {
@@ -260,19 +261,28 @@ func (s *Server) recordNative(ctx *fasthttp.RequestCtx, req *Request, status int
 		// Views of fasthttp's buffers for the gateway's own encoder, which
 		// copies them before the request ends; copies for a slog handler,
 		// which may keep them.
-		method, host, path := bstr(h.Method()), bstr(h.Host()), bstr(ctx.Path())
+		method, host, p := bstr(h.Method()), bstr(h.Host()), bstr(path)
 		if s.access == nil {
-			method, host, path = strings.Clone(method), strings.Clone(host), strings.Clone(path)
+			method, host, p = strings.Clone(method), strings.Clone(host), strings.Clone(p)
 		}
-		s.logRequest(ctx, req, method, host, path, proto, status, bytes)
+		s.logRequest(ctx, req, method, host, p, proto, status, bytes)
 	}
 }
 
 // nativeRequest is the Request of a natively served request from peer:
 // client IP through trusted proxies, request id.
 func (s *Server) nativeRequest(ctx *fasthttp.RequestCtx, st *state, rt *route, peer netip.Addr) *Request {
+	req := new(Request)
+	s.fillNative(req, ctx, st, rt, peer)
+	return req
+}
+
+// fillNative is nativeRequest into a Request the caller reuses (the event
+// loop keeps one per connection: nothing holds a Request past its
+// response).
+func (s *Server) fillNative(req *Request, ctx *fasthttp.RequestCtx, st *state, rt *route, peer netip.Addr) {
 	h := &ctx.Request.Header
-	req := &Request{Start: time.Now(), Route: rt, peer: peer}
+	*req = Request{Start: time.Now(), Route: rt, peer: peer, Decisions: req.Decisions[:0]}
 	var xff []string
 	if st.trust.trusted(req.peer) {
 		xff = peekAll(h, "X-Forwarded-For")
@@ -285,7 +295,6 @@ func (s *Server) nativeRequest(ctx *fasthttp.RequestCtx, st *state, rt *route, p
 	}
 	req.fast = ctx
 	ctx.SetUserValue(requestKey{}, req)
-	return req
 }
 
 // refusal makes resp a guard's refusal.
