@@ -295,7 +295,7 @@ func (h *evHandler) request(cl *evClient) {
 	end := bytes.Index(d, crlfcrlf)
 	if end < 0 {
 		if len(d) > s.limits.MaxHeaderBytes || bytes.Contains(d, lflf) {
-			h.handOff(cl) // fasthttp answers 431, or reads the bare-LF request
+			h.handOff(cl, "malformed") // fasthttp answers 431, or reads the bare-LF request
 		} else if s.limits.ReadHeaderTimeout > 0 && len(d) > 0 {
 			cl.c.SetDeadline(h.loop.Now().Add(s.limits.ReadHeaderTimeout))
 		}
@@ -309,7 +309,7 @@ func (h *evHandler) request(cl *evClient) {
 	h.br.Reset(&h.rd)
 	rh := &ctx.Request.Header
 	if err := rh.Read(h.br); err != nil {
-		h.handOff(cl)
+		h.handOff(cl, "malformed")
 		return
 	}
 	st := s.state.Load()
@@ -319,17 +319,20 @@ func (h *evHandler) request(cl *evClient) {
 	if maxBody == 0 {
 		maxBody = DefaultBufferedBody
 	}
-	if status, _ := checkH1(rh); status != 0 || !rh.IsHTTP11() || len(uri) == 0 || uri[0] != '/' ||
-		len(host) == 0 || rh.IsConnect() || cl2 == -1 || int64(cl2) > maxBody ||
-		len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 || cl.uri.Parse(host, uri) != nil {
+	if status, _ := checkH1(rh); status != 0 || len(host) == 0 || cl.uri.Parse(host, uri) != nil {
 		// fasthttp's server refuses what its URI parser does (a Host
 		// with a space, say); the hand-off gets that answer.
-		h.handOff(cl)
+		h.handOff(cl, "malformed")
+		return
+	}
+	if !rh.IsHTTP11() || len(uri) == 0 || uri[0] != '/' || rh.IsConnect() || cl2 == -1 ||
+		int64(cl2) > maxBody || len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 {
+		h.handOff(cl, "protocol")
 		return
 	}
 	rt := st.table.lookup(bstr(host), bstr(cl.uri.Path()))
 	if rt == nil || !rt.native || !rt.pool.Evented() {
-		h.handOff(cl)
+		h.handOff(cl, "route")
 		return
 	}
 	cl.c.Consume(len(head))
@@ -341,11 +344,11 @@ func (h *evHandler) request(cl *evClient) {
 	if v, blocked := s.runGuards(context.Background(), req); blocked {
 		refusal(&ctx.Response, req, v)
 		s.finishNative(ctx, st, req)
-		h.writeOwn(cl)
 		// The body, if any, is not read: the connection cannot continue.
 		if cl2 > 0 {
 			cl.close = true
 		}
+		h.writeOwn(cl)
 		h.endExchange(cl)
 		return
 	}
@@ -825,8 +828,9 @@ func (h *evHandler) Timeout(c *evloop.Conn) {
 var errEvTimeout = errors.New("upstream timed out")
 
 // handOff gives the connection, with the request not yet consumed, to the
-// fasthttp engine.
-func (h *evHandler) handOff(cl *evClient) {
+// fasthttp engine; reason (malformed, protocol, route) labels the metric.
+func (h *evHandler) handOff(cl *evClient, reason string) {
+	h.e.s.m.Handoffs.WithLabelValues(reason).Inc()
 	nc, kept, err := cl.c.Detach()
 	if err != nil {
 		h.e.s.log.Warn("hand-off to fasthttp failed", "err", err.Error())

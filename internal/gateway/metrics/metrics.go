@@ -31,6 +31,7 @@ type Metrics struct {
 	UpstreamHealthy *prometheus.GaugeVec
 	Shed            *prometheus.CounterVec
 	ConnRejected    *prometheus.CounterVec
+	Handoffs        *prometheus.CounterVec
 	EventsDropped   prometheus.Counter
 	Reloads         *prometheus.CounterVec
 	Retries         *prometheus.CounterVec
@@ -71,6 +72,10 @@ func New() *Metrics {
 		Shed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rampart_gateway_shed_total", Help: "Requests answered 503 because the upstream's in-flight limit and queue were full.",
 		}, []string{"route"}),
+		Handoffs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rampart_gateway_evloop_handoffs_total",
+			Help: "Connections the evloop engine handed to the fasthttp engine, by the first request's reason.",
+		}, []string{"reason"}),
 		ConnRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rampart_gateway_connections_rejected_total", Help: "Connections closed at accept by reason (total, per_ip, rate).",
 		}, []string{"reason"}),
@@ -89,7 +94,7 @@ func New() *Metrics {
 		fps: map[string]prometheus.Counter{},
 	}
 	m.Registry.MustRegister(m.Requests, m.Blocks, m.RateLimited, m.Fingerprints, m.Duration, m.UpstreamDur,
-		m.UpstreamHealthy, m.Shed, m.ConnRejected, m.EventsDropped, m.Reloads, m.Retries, m.Ejections,
+		m.UpstreamHealthy, m.Shed, m.ConnRejected, m.Handoffs, m.EventsDropped, m.Reloads, m.Retries, m.Ejections,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
