@@ -37,7 +37,8 @@ test:
 	$(GO) test -race -count=1 -timeout 40m ./...
 	$(GO) test -count=1 -run 'TestRxOperatorMatchesGoRegexpCRS|TestRxFilterSoundCRS' ./internal/gateway/waf/
 	$(GO) test -count=1 -tags '$(TAGS),gatewayonly' ./internal/cli/
-	# The gateway suite again on the other HTTP/1.1 engine (the default is fasthttp).
+	# The gateway suite again on the other HTTP/1.1 engines (the default is evloop on Linux).
+	RAMPART_TEST_HTTP1_ENGINE=fasthttp $(GO) test -race -count=1 -timeout 20m ./internal/gateway/
 	RAMPART_TEST_HTTP1_ENGINE=net/http $(GO) test -race -count=1 -timeout 20m ./internal/gateway/
 
 ## test-short: quick run without the race detector

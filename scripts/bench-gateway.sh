@@ -43,6 +43,8 @@
 #   BENCH_GW_BUILD=gateway  the gateway rows run the gateway-only build
 #                         (make build-gateway), what an edge deployment
 #                         runs; "full" runs the full binary with the scanners
+#   BENCH_GW_ENGINE       the gateway's http1_engine (default: its own
+#                         default, evloop on Linux; TLS rows use fasthttp)
 #   BENCH_GW_LOG_LEVEL=info  the gateway's --log-level; info logs every
 #                         request, as nginx's (buffered) access log does
 #   KEEP_TMP=1            keep the temporary directory (configs, logs)
@@ -66,6 +68,7 @@ BENCH_ROWS=${BENCH_ROWS:-upstream nginx gw gw-tls gw-tls-rl-fp nginx-modsec gw-c
 BENCH_PACED=${BENCH_PACED:-1}
 BENCH_GW_LOG_LEVEL=${BENCH_GW_LOG_LEVEL:-info}
 BENCH_GW_BUILD=${BENCH_GW_BUILD:-gateway}
+BENCH_GW_ENGINE=${BENCH_GW_ENGINE:-}
 BENCH_PACED_ROUNDS=${BENCH_PACED_ROUNDS:-5}
 
 # Debian's CRS 3.3 layout (modsecurity-crs package).
@@ -362,7 +365,8 @@ start_nginx() { # start_nginx NAME MODSEC -> sets srv_pid srv_url
 # gateway_conf FILE PORT TLSPORT ADMINPORT GUARDS (none|rl|crs)
 gateway_conf() {
 	local file=$1 port=$2 tport=$3 aport=$4 guards=$5
-	cat >"$file" <<-EOF
+	[[ -n $BENCH_GW_ENGINE ]] && echo "http1_engine: \"$BENCH_GW_ENGINE\"" >"$file"
+	cat >>"$file" <<-EOF
 		listen:
 		  - address: "127.0.0.1:$port"
 		  - address: "127.0.0.1:$tport"
@@ -507,7 +511,7 @@ ratio() { # ratio A B: A/B with two decimals
 }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
-log "GOMAXPROCS=$BENCH_PROCS, nginx workers=$BENCH_PROCS, wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS"
+log "GOMAXPROCS=$BENCH_PROCS, nginx workers=$BENCH_PROCS, wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, gateway http1_engine=${BENCH_GW_ENGINE:-default}"
 
 declare -A url_of procs_of
 start_row() { # start_row ROW: its server up and answering 200

@@ -36,11 +36,12 @@ type Config struct {
 	// process, a Kubernetes quantity such as "256Mi"; "0" turns it off.
 	// GOMEMLIMIT in the environment overrides it.
 	MemoryLimit string `yaml:"memory_limit"`
-	// HTTP1Engine serves HTTP/1.1: "fasthttp" (the default, its own parser
-	// and upstream client on the unguarded path), "evloop" (cleartext
-	// listeners on epoll event loops, Linux only, handing what they do
-	// not serve themselves to fasthttp) or "net/http" (Go's, as HTTP/2
-	// always is). Fixed at start.
+	// HTTP1Engine serves HTTP/1.1: "evloop" (the default on Linux:
+	// cleartext listeners on epoll event loops, handing what they do not
+	// serve themselves to fasthttp, which serves TLS listeners), "fasthttp"
+	// (the default elsewhere: its own parser and upstream client on the
+	// unguarded path) or "net/http" (Go's, as HTTP/2 always is). Fixed at
+	// start.
 	HTTP1Engine string `yaml:"http1_engine"`
 	// MemoryLimitBytes is MemoryLimit parsed by validation (0: no limit).
 	MemoryLimitBytes int64 `yaml:"-"`

@@ -412,9 +412,17 @@ const (
 	MinMemoryLimit = 32 << 20
 )
 
-// DefaultHTTP1Engine is http1_engine when the file does not set it (a
-// variable so that the gateway's tests can run on either engine).
-var DefaultHTTP1Engine = EngineFastHTTP
+// DefaultHTTP1Engine is http1_engine when the file does not set it:
+// evloop on Linux, fasthttp elsewhere (a variable so that the gateway's
+// tests can run on each engine).
+var DefaultHTTP1Engine = defaultEngine()
+
+func defaultEngine() string {
+	if runtime.GOOS == "linux" {
+		return EngineEvloop
+	}
+	return EngineFastHTTP
+}
 
 func applyDefaults(c *Config) {
 	l := &c.Limits
