@@ -544,7 +544,6 @@ func (h *evHandler) responseHeader(cl *evClient) {
 	}
 	resp := &cl.resp
 	status := resp.Header.StatusCode()
-	cl.tries.Done(cl.t, cl.start, status)
 	if cl.phase == evBody {
 		// The upstream answered before the whole body: send no more of it
 		// and close both connections after the response.
@@ -556,6 +555,7 @@ func (h *evHandler) responseHeader(cl *evClient) {
 		h.upFailed(cl, err, false)
 		return
 	}
+	cl.tries.Done(cl.t, cl.start, status)
 	ctx := &cl.ctx
 	head := ctx.Request.Header.IsHead()
 	cl2 := resp.Header.ContentLength()
@@ -825,7 +825,16 @@ func (h *evHandler) Timeout(c *evloop.Conn) {
 	}
 }
 
-var errEvTimeout = errors.New("upstream timed out")
+// errEvTimeout is an upstream deadline passing on the loop: a net.Error
+// that times out, so the answer stays 504 when a retry has run out of
+// targets (ErrorStatus sees the last attempt's error).
+var errEvTimeout error = evTimeoutError{}
+
+type evTimeoutError struct{}
+
+func (evTimeoutError) Error() string   { return "upstream timed out" }
+func (evTimeoutError) Timeout() bool   { return true }
+func (evTimeoutError) Temporary() bool { return true }
 
 // handOff gives the connection, with the request not yet consumed, to the
 // fasthttp engine; reason (malformed, protocol, route) labels the metric.

@@ -28,8 +28,8 @@ type Conn struct {
 	view []byte // what Data sees during a callback
 	used int
 
-	out  []byte // output; out[off:] is not yet written
-	off  int
+	out []byte // output; out[off:] is not yet written
+	off int
 
 	deadline   int64
 	connecting bool
