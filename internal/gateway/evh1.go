@@ -683,6 +683,9 @@ func (h *evHandler) upFailed(cl *evClient, err error, timedOut bool) {
 		up.Close()
 	}
 	if cl.written {
+		// The response had begun (its attempt was counted done): the
+		// exchange ends here, cut off.
+		cl.pool.End(cl.t)
 		h.abort(cl, err)
 		return
 	}
