@@ -71,7 +71,8 @@ type evHandler struct {
 	e        *evEngine
 	loop     *evloop.Loop
 	rd       bytes.Reader
-	br       *bufio.Reader
+	br       *bufio.Reader // request heads: limits.max_header_bytes
+	rbr      *bufio.Reader // response heads: evMaxResponseHeader
 	idle     map[*proxy.Target][]*evloop.Conn
 	draining bool
 }
@@ -148,7 +149,8 @@ func (s *Server) newEvEngine(i int, ln net.Listener, limit *connlimit.Listener) 
 	}
 	e := &evEngine{s: s, ln: i, lnfd: fd, limit: limit, q: newConnQueue(ln.Addr())}
 	for range runtime.GOMAXPROCS(0) {
-		h := &evHandler{e: e, br: bufio.NewReaderSize(nil, s.limits.MaxHeaderBytes+16), idle: map[*proxy.Target][]*evloop.Conn{}}
+		h := &evHandler{e: e, br: bufio.NewReaderSize(nil, s.limits.MaxHeaderBytes+16),
+			rbr: bufio.NewReaderSize(nil, evMaxResponseHeader+16), idle: map[*proxy.Target][]*evloop.Conn{}}
 		l, err := evloop.New(h, fd)
 		if err != nil {
 			_ = evloop.CloseFD(fd)
@@ -525,8 +527,8 @@ func (h *evHandler) responseHeader(cl *evClient) {
 		resp := &cl.resp
 		resp.Reset()
 		h.rd.Reset(d[:end+4])
-		h.br.Reset(&h.rd)
-		if err := resp.Header.Read(h.br); err != nil {
+		h.rbr.Reset(&h.rd)
+		if err := resp.Header.Read(h.rbr); err != nil {
 			h.upFailed(cl, fmt.Errorf("malformed response header: %w", err), false)
 			return
 		}
