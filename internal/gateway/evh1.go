@@ -74,40 +74,82 @@ type evHandler struct {
 	br       *bufio.Reader // request heads: limits.max_header_bytes
 	rbr      *bufio.Reader // response heads: evMaxResponseHeader
 	idle     map[*proxy.Target][]*evloop.Conn
+	free     []*evState // lent to exchanges (lend, reclaim)
 	draining bool
 }
 
-// evClient is a client connection's state.
+// evClient is a client connection's state. What only an exchange needs
+// (parsing state, buffers) is an evState lent from the loop for the
+// exchange's length: an idle keep-alive connection holds none.
 type evClient struct {
-	c       *evloop.Conn
-	peer    netip.Addr
-	admit   bool // holds a connection-limit slot
-	phase   evPhase
-	ctx     fasthttp.RequestCtx
-	uri     fasthttp.URI // the request's, parsed once (ctx's stays unparsed)
-	resp    fasthttp.Response
-	req     *Request // &reqv during an exchange
-	reqv    Request
-	st      *state
-	pool    *proxy.Pool
-	tries   proxy.Attempts
-	t       *proxy.Target
-	up      *evloop.Conn
-	start   time.Time
-	total   time.Time // the exchange's total deadline, zero for none
-	sent    []byte    // the request bytes, kept while a retry may resend them
-	replay  bool
-	bodyAt  int64 // request body bytes still to forward
-	left    int64 // response body bytes still to forward; -1 chunked, -2 until close
-	chunk   h1frame.Chunked
-	close   bool // close after this response
-	written bool // response header sent
-	hdr     []byte
+	*evState // nil between requests
+	c        *evloop.Conn
+	peer     netip.Addr
+	remote   net.Addr
+	admit    bool // holds a connection-limit slot
+	phase    evPhase
+	req      *Request // &reqv during an exchange
+	st       *state
+	pool     *proxy.Pool
+	t        *proxy.Target
+	up       *evloop.Conn
+	start    time.Time
+	total    time.Time // the exchange's total deadline, zero for none
+	replay   bool
+	bodyAt   int64 // request body bytes still to forward
+	left     int64 // response body bytes still to forward; -1 chunked, -2 until close
+	close    bool  // close after this response
+	written  bool  // response header sent
 	// The last untrusted request's forwarding values, by Host: they
 	// depend only on the peer and the Host, so a keep-alive connection
 	// reuses them.
 	fwdHost []byte
 	fwd     fwdOut
+}
+
+// evState is the part of a client's state an exchange needs.
+type evState struct {
+	conn  fakeConn
+	ctx   fasthttp.RequestCtx
+	uri   fasthttp.URI // the request's, parsed once (ctx's stays unparsed)
+	resp  fasthttp.Response
+	reqv  Request
+	tries proxy.Attempts
+	sent  []byte // the request bytes, kept while a retry may resend them
+	hdr   []byte
+	chunk h1frame.Chunked
+}
+
+// lend gives cl an evState for an exchange.
+func (h *evHandler) lend(cl *evClient) {
+	if cl.evState != nil {
+		return
+	}
+	var x *evState
+	if n := len(h.free); n > 0 {
+		x = h.free[n-1]
+		h.free[n-1] = nil
+		h.free = h.free[:n-1]
+	} else {
+		x = &evState{}
+		x.conn.local = h.e.q.addr
+		x.ctx.Init2(&x.conn, fastLogger{h.e.s.log}, false)
+	}
+	x.conn.remote = cl.remote
+	cl.evState = x
+}
+
+// reclaim takes cl's evState back once nothing of the exchange needs it
+// (what was written out has been copied to the connection's buffer).
+func (h *evHandler) reclaim(cl *evClient) {
+	x := cl.evState
+	if x == nil {
+		return
+	}
+	cl.evState, cl.req = nil, nil
+	x.conn.remote = nil
+	x.reqv = Request{Decisions: x.reqv.Decisions[:0]}
+	h.free = append(h.free, x)
 }
 
 // forwarding is fastForward, cached for requests from an untrusted peer.
@@ -245,8 +287,8 @@ func (h *evHandler) Accept(c *evloop.Conn) {
 		}
 		cl.admit = true
 	}
+	cl.remote = net.TCPAddrFromAddrPort(c.Remote())
 	c.Ctx = cl
-	cl.ctx.Init2(&fakeConn{local: e.q.addr, remote: net.TCPAddrFromAddrPort(c.Remote())}, fastLogger{e.s.log}, false)
 	h.idleDeadline(cl)
 }
 
@@ -304,6 +346,7 @@ func (h *evHandler) request(cl *evClient) {
 		return
 	}
 	head := d[:end+4]
+	h.lend(cl)
 	ctx := &cl.ctx
 	ctx.Request.Reset()
 	ctx.Response.Reset()
@@ -661,7 +704,8 @@ func (h *evHandler) endExchange(cl *evClient) {
 			h.idle[u.t] = append(h.idle[u.t], up)
 		}
 	}
-	cl.req, cl.st, cl.pool, cl.t = nil, nil, nil, nil
+	cl.st, cl.pool, cl.t = nil, nil, nil
+	h.reclaim(cl)
 	cl.phase = evIdle
 	if cl.close || h.draining {
 		cl.c.CloseAfterWrite()
@@ -791,6 +835,7 @@ func (h *evHandler) Closed(c *evloop.Conn, err error) {
 			x.up.Close()
 			x.up = nil
 		}
+		h.reclaim(x)
 	case *evUp:
 		cl := x.cl
 		if cl == nil {
@@ -845,6 +890,7 @@ func (evTimeoutError) Temporary() bool { return true }
 // fasthttp engine; reason (malformed, protocol, route) labels the metric.
 func (h *evHandler) handOff(cl *evClient, reason string) {
 	h.e.s.m.Handoffs.WithLabelValues(reason).Inc()
+	h.reclaim(cl)
 	nc, kept, err := cl.c.Detach()
 	if err != nil {
 		h.e.s.log.Warn("hand-off to fasthttp failed", "err", err.Error())
