@@ -403,7 +403,7 @@ func (h *evHandler) request(cl *evClient) {
 	cl.bodyAt = max(int64(cl2), 0)
 	// A request whose body is all here can be sent again.
 	have := cl.c.Data()
-	cl.replay = idempotentMethod(rh.Method()) && int64(len(have)) >= cl.bodyAt
+	cl.replay = proxy.Idempotent(bstr(rh.Method())) && int64(len(have)) >= cl.bodyAt
 	if cl.replay && cl.bodyAt > 0 {
 		cl.sent = append(cl.sent, have[:cl.bodyAt]...)
 		cl.c.Consume(int(cl.bodyAt))
@@ -441,14 +441,6 @@ var (
 	crlfcrlf = []byte("\r\n\r\n")
 	lflf     = []byte("\n\n")
 )
-
-func idempotentMethod(m []byte) bool {
-	switch string(m) {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return false
-}
 
 // attempt sends the request to the next target; prev is the previous
 // attempt's error.

@@ -131,12 +131,13 @@ func (tr *tries) done(t *Target, start time.Time, status int) {
 // replayable: only idempotent methods, and only when the body can be sent
 // again.
 func replayable(r *http.Request) bool {
-	return idempotent(r.Method) && (r.Body == nil || r.Body == http.NoBody || r.GetBody != nil)
+	return Idempotent(r.Method) && (r.Body == nil || r.Body == http.NoBody || r.GetBody != nil)
 }
 
-// idempotent: the methods a request may be sent again for (RFC 9110 9.2.2;
+// Idempotent: the methods a request may be sent again for (RFC 9110 9.2.2;
 // TRACE is never forwarded by anyone sensible). POST and PATCH are not.
-func idempotent(method string) bool {
+// Every forwarder's retry decision uses it.
+func Idempotent(method string) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
 		return true

@@ -173,7 +173,7 @@ func (p *Pool) outbound(ctx *fasthttp.RequestCtx, out *fasthttp.Request) bool {
 			out.SetBodyRaw(b)
 		}
 	}
-	return replay && idempotent(string(in.Header.Method()))
+	return replay && Idempotent(string(in.Header.Method()))
 }
 
 // roundTripFast is balancer.RoundTrip for ServeFast.
