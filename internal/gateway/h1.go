@@ -17,7 +17,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
-	"golang.org/x/net/http/httpguts"
+
+	"github.com/rampart-sec/rampart/internal/gateway/h1frame"
 )
 
 // The fasthttp front end (http1_engine: fasthttp). A proxy on net/http
@@ -148,23 +149,9 @@ func checkH1(h *fasthttp.RequestHeader) (status int, why string) {
 		if len(line) == 0 {
 			continue
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return http.StatusBadRequest, "obs-fold"
-		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
-			return http.StatusBadRequest, "header line"
-		}
-		name, value := line[:colon], line[colon+1:]
-		for _, c := range name {
-			if !httpguts.IsTokenRune(rune(c)) {
-				return http.StatusBadRequest, "header name"
-			}
-		}
-		for _, c := range value {
-			if (c < ' ' && c != '\t') || c == 0x7f {
-				return http.StatusBadRequest, "header value"
-			}
+		name, value, why := h1frame.FieldLine(line)
+		if why != "" {
+			return http.StatusBadRequest, why
 		}
 		if bytes.EqualFold(name, []byte("Transfer-Encoding")) &&
 			!bytes.EqualFold(bytes.Trim(value, " \t"), []byte("chunked")) {

@@ -1,5 +1,6 @@
-// Package h1frame finds where HTTP/1.1 message bodies end in bytes that
-// arrive in pieces, for a proxy that forwards them unchanged.
+// Package h1frame is HTTP/1.1 framing for a proxy that forwards bytes
+// unchanged: where a chunked body ends in bytes that arrive in pieces,
+// and the strict check of a header field line.
 package h1frame
 
 import (

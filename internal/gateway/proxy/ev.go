@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
-	"golang.org/x/net/http/httpguts"
 
 	"github.com/rampart-sec/rampart/internal/gateway/config"
+	"github.com/rampart-sec/rampart/internal/gateway/h1frame"
 )
 
 // What the event-loop front end (http1_engine: evloop) needs of a pool: it
@@ -177,9 +177,9 @@ func (p *Pool) AppendResponseHead(dst, raw []byte, skip string) ([]byte, error) 
 		if len(l) == 0 {
 			break
 		}
-		name, value, err := fieldLine(l)
-		if err != nil {
-			return dst, err
+		name, value, why := h1frame.FieldLine(l)
+		if why != "" {
+			return dst, fmt.Errorf("%w: %s", errResponseHead, why)
 		}
 		if asciiEqualFold(name, "Connection") {
 			conn = append(append(conn, value...), ',')
@@ -194,7 +194,7 @@ func (p *Pool) AppendResponseHead(dst, raw []byte, skip string) ([]byte, error) 
 		if len(l) == 0 {
 			break
 		}
-		name, _, _ := fieldLine(l)
+		name, _, _ := h1frame.FieldLine(l)
 		if asciiEqualFold(name, "Connection") || asciiEqualFold(name, "Content-Length") ||
 			asciiEqualFold(name, skip) || dropped(name, p.dropResponse) ||
 			(len(conn) > 0 && hasToken(conn, name)) {
@@ -218,28 +218,4 @@ func cutLine(b []byte) (line, rest []byte, ok bool) {
 		return nil, nil, false
 	}
 	return b[:i-1], b[i+1:], true
-}
-
-// fieldLine splits a header field line, checking it as checkH1 checks a
-// request's.
-func fieldLine(l []byte) (name, value []byte, err error) {
-	if l[0] == ' ' || l[0] == '\t' {
-		return nil, nil, fmt.Errorf("%w: obs-fold", errResponseHead)
-	}
-	colon := bytes.IndexByte(l, ':')
-	if colon <= 0 {
-		return nil, nil, fmt.Errorf("%w: field line without a name", errResponseHead)
-	}
-	name, value = l[:colon], l[colon+1:]
-	for _, c := range name {
-		if !httpguts.IsTokenRune(rune(c)) {
-			return nil, nil, fmt.Errorf("%w: field name", errResponseHead)
-		}
-	}
-	for _, c := range value {
-		if (c < ' ' && c != '\t') || c == 0x7f {
-			return nil, nil, fmt.Errorf("%w: control character in %s", errResponseHead, name)
-		}
-	}
-	return name, value, nil
 }
