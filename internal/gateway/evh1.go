@@ -171,6 +171,19 @@ type evUp struct {
 	t  *proxy.Target
 }
 
+// dropUp closes cl's upstream connection, unlinked first so that its
+// Closed callback does nothing more, and reports whether there was one.
+func (cl *evClient) dropUp() bool {
+	up := cl.up
+	if up == nil {
+		return false
+	}
+	up.Ctx.(*evUp).cl = nil
+	cl.up = nil
+	up.Close()
+	return true
+}
+
 // fakeConn gives fasthttp.RequestCtx the addresses of a loop connection.
 type fakeConn struct {
 	net.Conn
@@ -360,10 +373,6 @@ func (h *evHandler) request(cl *evClient) {
 	st := s.state.Load()
 	uri, host := rh.RequestURI(), rh.Host()
 	cl2 := rh.ContentLength()
-	maxBody := s.limits.MaxBodyBytes
-	if maxBody == 0 {
-		maxBody = DefaultBufferedBody
-	}
 	if status, _ := checkH1(rh); status != 0 || len(host) == 0 || cl.uri.Parse(host, uri) != nil {
 		// fasthttp's server refuses what its URI parser does (a Host
 		// with a space, say); the hand-off gets that answer.
@@ -371,7 +380,7 @@ func (h *evHandler) request(cl *evClient) {
 		return
 	}
 	if !rh.IsHTTP11() || len(uri) == 0 || uri[0] != '/' || rh.IsConnect() || cl2 == -1 ||
-		int64(cl2) > maxBody || len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 {
+		int64(cl2) > s.bufferedBodyLimit() || len(rh.Peek("Upgrade")) > 0 || len(rh.Peek("Expect")) > 0 {
 		h.handOff(cl, "protocol")
 		return
 	}
@@ -714,16 +723,10 @@ func (h *evHandler) endExchange(cl *evClient) {
 // upFailed ends an attempt that got no usable response: another target
 // for a replayable request, otherwise an error answer.
 func (h *evHandler) upFailed(cl *evClient, err error, timedOut bool) {
-	up := cl.up
-	if up != nil {
-		up.Ctx.(*evUp).cl = nil
-		cl.up = nil
-		up.Close()
-	}
+	cl.dropUp()
 	if cl.written {
 		// The response had begun (its attempt was counted done): the
 		// exchange ends here, cut off.
-		cl.pool.End(cl.t)
 		h.abort(cl, err)
 		return
 	}
@@ -777,16 +780,13 @@ func (h *evHandler) writeOwn(cl *evClient) {
 	cl.written = true
 }
 
-// abort ends an exchange whose response cannot be completed: the client
-// sees its connection close before the body's end, as from nginx.
+// abort ends an exchange whose response has begun (its attempt counted
+// done) and cannot be completed: the client sees its connection close
+// before the body's end, as from nginx.
 func (h *evHandler) abort(cl *evClient, err error) {
 	h.e.s.log.Warn("upstream response cut off", "route", cl.req.Route.name, "err", err.Error())
-	if cl.up != nil {
-		cl.up.Ctx.(*evUp).cl = nil
-		cl.pool.End(cl.t)
-		cl.up.Close()
-		cl.up = nil
-	}
+	cl.dropUp()
+	cl.pool.End(cl.t)
 	cl.c.CloseAfterWrite()
 }
 
@@ -819,13 +819,10 @@ func (h *evHandler) Closed(c *evloop.Conn, err error) {
 			h.e.limit.Release(x.peer)
 			x.admit = false
 		}
-		if x.up != nil {
-			// The client went away mid-exchange: the upstream connection
-			// is in an unknown state.
-			x.up.Ctx.(*evUp).cl = nil
+		// The client went away mid-exchange: the upstream connection is
+		// in an unknown state.
+		if x.dropUp() {
 			x.pool.End(x.t)
-			x.up.Close()
-			x.up = nil
 		}
 		h.reclaim(x)
 	case *evUp:

@@ -45,12 +45,19 @@ const DefaultBufferedBody = 16 << 20
 // (net/http would wait forever; a buffered body holds memory meanwhile).
 const defaultBodyTimeout = 5 * time.Minute
 
+// bufferedBodyLimit is limits.max_body_bytes, or DefaultBufferedBody when
+// unset: the largest body the fasthttp engine buffers, and the evloop
+// engine serves itself.
+func (s *Server) bufferedBodyLimit() int64 {
+	if m := s.limits.MaxBodyBytes; m != 0 {
+		return m
+	}
+	return DefaultBufferedBody
+}
+
 func (s *Server) newFastServer() *fasthttp.Server {
 	l := s.limits
-	maxBody := l.MaxBodyBytes
-	if maxBody == 0 {
-		maxBody = DefaultBufferedBody
-	}
+	maxBody := s.bufferedBodyLimit()
 	bodyTimeout := l.ReadTimeout
 	if bodyTimeout == 0 {
 		bodyTimeout = defaultBodyTimeout

@@ -77,15 +77,6 @@ func (c *Conn) Write(p []byte) {
 	c.markDirty()
 }
 
-// WriteString is Write for a string.
-func (c *Conn) WriteString(s string) {
-	if c.closed {
-		return
-	}
-	c.out = append(c.out, s...)
-	c.markDirty()
-}
-
 // Pending is the number of queued output bytes not yet written.
 func (c *Conn) Pending() int { return len(c.out) - c.off }
 

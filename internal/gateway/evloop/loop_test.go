@@ -69,12 +69,12 @@ func (h *testHandler) Data(c *Conn) {
 			c.Consume(i + 1)
 			c.PauseRead()
 			time.AfterFunc(200*time.Millisecond, func() { h.loop.Post(c.ResumeRead) })
-			c.WriteString("paused\n")
+			c.Write([]byte("paused\n"))
 			return
 		case "idle":
 			c.Consume(i + 1)
 			c.SetDeadline(time.Now().Add(150 * time.Millisecond))
-			c.WriteString("idling\n")
+			c.Write([]byte("idling\n"))
 			continue
 		}
 		c.Write(d[:i+1])

@@ -24,8 +24,11 @@ import (
 // Evented reports whether the event loop can forward to this pool itself:
 // every target is plain HTTP at an IP address (the loop neither
 // handshakes TLS nor resolves names without blocking) and there is no
-// load-shedding queue (its wait would block the loop).
-func (p *Pool) Evented() bool {
+// load-shedding queue (its wait would block the loop). Decided in New:
+// the loop asks for every request.
+func (p *Pool) Evented() bool { return p.evented }
+
+func evented(p *Pool) bool {
 	if p.sem != nil {
 		return false
 	}

@@ -91,6 +91,7 @@ type Pool struct {
 	m         *metrics.Metrics
 	total     time.Duration
 	timeouts  config.Timeouts
+	evented   bool // see Evented
 	upDur     prometheus.Observer
 
 	rewriteFast func(*fasthttp.RequestCtx, *fasthttp.Request)
@@ -151,6 +152,7 @@ func New(u config.Upstream, o Options) (*Pool, error) {
 		p.targets = append(p.targets, t)
 		p.m.UpstreamHealthy.WithLabelValues(p.route, t.name).Set(1)
 	}
+	p.evented = evented(p)
 	rewrite := o.Rewrite
 	p.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
