@@ -228,21 +228,7 @@ routes:
 
 	t.Run("Upgrade", func(t *testing.T) {
 		before := evHandoffs(t, g)
-		c := evDial(t, g)
-		_, _ = io.WriteString(c, "GET /ws HTTP/1.1\r\n"+hostApp+"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-		br := bufio.NewReader(c)
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("read upgrade response: %v", err)
-		}
-		if resp.StatusCode != http.StatusSwitchingProtocols {
-			t.Fatalf("status %d, want 101", resp.StatusCode)
-		}
-		_, _ = io.WriteString(c, "ping")
-		buf := make([]byte, len("echo:ping"))
-		if _, err := io.ReadFull(br, buf); err != nil || string(buf) != "echo:ping" {
-			t.Errorf("tunnel echo = %q, %v", buf, err)
-		}
+		checkUpgradeTunnel(t, evDial(t, g), "app.example", "echo:ping")
 		checkEvHandoff(t, "Upgrade", before, evHandoffs(t, g), "protocol")
 	})
 }

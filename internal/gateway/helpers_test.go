@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -241,3 +242,23 @@ func (p *pki) client(h2 bool, certs ...tls.Certificate) *http.Client {
 var plainClient = &http.Client{Timeout: 10 * time.Second}
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// checkUpgradeTunnel sends a WebSocket upgrade for /ws with Host host on c,
+// wants 101, then writes "ping" and wants echo back through the tunnel.
+func checkUpgradeTunnel(t *testing.T, c net.Conn, host, echo string) {
+	t.Helper()
+	_, _ = io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: "+host+"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("read upgrade response: %v", err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("status %d, want 101", resp.StatusCode)
+	}
+	_, _ = io.WriteString(c, "ping")
+	buf := make([]byte, len(echo))
+	if _, err := io.ReadFull(br, buf); err != nil || string(buf) != echo {
+		t.Errorf("tunnel echo = %q, %v; want %q", buf, err, echo)
+	}
+}
