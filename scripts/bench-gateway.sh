@@ -45,6 +45,12 @@
 #                         runs; "full" runs the full binary with the scanners
 #   BENCH_GW_ENGINE       the gateway's http1_engine (default: its own
 #                         default, evloop on Linux; TLS rows use fasthttp)
+#   BENCH_NGINX_FIELDS=gateway  the fields nginx adds to the request it
+#                         forwards: "gateway" sets what the gateway sets by
+#                         default (X-Forwarded-For, -Proto, -Host, Forwarded,
+#                         X-Request-Id, which it also returns), so both proxies
+#                         do the same work and the upstream parses the same
+#                         request; "xff" sets only Host and X-Forwarded-For
 #   BENCH_GW_LOG_LEVEL=info  the gateway's --log-level; info logs every
 #                         request, as nginx's (buffered) access log does
 #   KEEP_TMP=1            keep the temporary directory (configs, logs)
@@ -70,6 +76,9 @@ BENCH_GW_LOG_LEVEL=${BENCH_GW_LOG_LEVEL:-info}
 BENCH_GW_BUILD=${BENCH_GW_BUILD:-gateway}
 BENCH_GW_ENGINE=${BENCH_GW_ENGINE:-}
 BENCH_PACED_ROUNDS=${BENCH_PACED_ROUNDS:-5}
+BENCH_NGINX_FIELDS=${BENCH_NGINX_FIELDS:-gateway}
+[[ $BENCH_NGINX_FIELDS == gateway || $BENCH_NGINX_FIELDS == xff ]] ||
+	{ echo "bench-gateway: BENCH_NGINX_FIELDS must be gateway or xff" >&2; exit 2; }
 
 # Debian's CRS 3.3 layout (modsecurity-crs package).
 CRS_SETUP=/etc/modsecurity/crs/crs-setup.conf
@@ -317,6 +326,19 @@ nginx_conf() {
 			      proxy_set_header Connection "";
 			      proxy_set_header Host \$host;
 			      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+		EOF
+		if [[ $BENCH_NGINX_FIELDS == gateway ]]; then
+			# What the gateway adds by default, so both proxies do the same
+			# work and the upstream parses the same request.
+			cat <<-EOF
+				      proxy_set_header X-Forwarded-Proto \$scheme;
+				      proxy_set_header X-Forwarded-Host \$host;
+				      proxy_set_header Forwarded "for=\$remote_addr;host=\\"\$host\\";proto=\$scheme";
+				      proxy_set_header X-Request-Id \$request_id;
+				      add_header X-Request-Id \$request_id always;
+			EOF
+		fi
+		cat <<-EOF
 			    }
 			  }
 			}
@@ -511,7 +533,7 @@ ratio() { # ratio A B: A/B with two decimals
 }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
-log "GOMAXPROCS=$BENCH_PROCS, nginx workers=$BENCH_PROCS, wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, gateway http1_engine=${BENCH_GW_ENGINE:-default}"
+log "GOMAXPROCS=$BENCH_PROCS, nginx workers=$BENCH_PROCS, nginx fields=$BENCH_NGINX_FIELDS, wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, gateway http1_engine=${BENCH_GW_ENGINE:-default}"
 
 declare -A url_of procs_of
 start_row() { # start_row ROW: its server up and answering 200
@@ -625,7 +647,7 @@ done
 echo
 echo "### Gateway benchmark, $(date -u +%Y-%m-%d) on $(uname -m), $ncpu CPUs"
 echo
-echo "wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, $BENCH_ROUNDS alternating rounds of ${secs}s per cell; GOMAXPROCS = nginx workers = $BENCH_PROCS; CPU µs/req of the proxy processes only (the upstream row: of the upstream)."
+echo "wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS, $BENCH_ROUNDS alternating rounds of ${secs}s per cell; GOMAXPROCS = nginx workers = $BENCH_PROCS; nginx adds the forwarding fields of BENCH_NGINX_FIELDS=$BENCH_NGINX_FIELDS; CPU µs/req of the proxy processes only (the upstream row: of the upstream)."
 echo
 echo "| row | GET req/s | GET CPU µs/req | GET p50 ms | GET p99 ms | POST req/s | POST CPU µs/req | POST p50 ms | POST p99 ms | peak RSS MB |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
