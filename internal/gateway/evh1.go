@@ -72,7 +72,6 @@ type evHandler struct {
 	loop     *evloop.Loop
 	rd       bytes.Reader
 	br       *bufio.Reader // request heads: limits.max_header_bytes
-	rbr      *bufio.Reader // response heads: evMaxResponseHeader
 	idle     map[*proxy.Target][]*evloop.Conn
 	free     []*evState // lent to exchanges (lend, reclaim)
 	draining bool
@@ -112,7 +111,6 @@ type evState struct {
 	conn  fakeConn
 	ctx   fasthttp.RequestCtx
 	uri   fasthttp.URI // the request's, parsed once (ctx's stays unparsed)
-	resp  fasthttp.Response
 	reqv  Request
 	tries proxy.Attempts
 	sent  []byte // the request bytes, kept while a retry may resend them
@@ -204,8 +202,7 @@ func (s *Server) newEvEngine(i int, ln net.Listener, limit *connlimit.Listener) 
 	}
 	e := &evEngine{s: s, ln: i, lnfd: fd, limit: limit, q: newConnQueue(ln.Addr())}
 	for range runtime.GOMAXPROCS(0) {
-		h := &evHandler{e: e, br: bufio.NewReaderSize(nil, s.limits.MaxHeaderBytes+16),
-			rbr: bufio.NewReaderSize(nil, evMaxResponseHeader+16), idle: map[*proxy.Target][]*evloop.Conn{}}
+		h := &evHandler{e: e, br: bufio.NewReaderSize(nil, s.limits.MaxHeaderBytes+16), idle: map[*proxy.Target][]*evloop.Conn{}}
 		l, err := evloop.New(h, fd)
 		if err != nil {
 			_ = evloop.CloseFD(fd)
@@ -558,7 +555,11 @@ func (h *evHandler) upData(cl *evClient) {
 
 func (h *evHandler) responseHeader(cl *evClient) {
 	up := cl.up
-	var raw []byte
+	var (
+		hdr []byte
+		rh  proxy.ResponseHead
+		err error
+	)
 	for {
 		d := up.Data()
 		end := bytes.Index(d, crlfcrlf)
@@ -568,19 +569,14 @@ func (h *evHandler) responseHeader(cl *evClient) {
 			}
 			return
 		}
-		resp := &cl.resp
-		resp.Reset()
-		h.rd.Reset(d[:end+4])
-		h.rbr.Reset(&h.rd)
-		if err := resp.Header.Read(h.rbr); err != nil {
-			h.upFailed(cl, fmt.Errorf("malformed response header: %w", err), false)
+		hdr, rh, err = cl.pool.AppendResponseHead(cl.hdr[:0], d[:end+4], cl.st.reqIDKey)
+		if err != nil {
+			h.upFailed(cl, err, false)
 			return
 		}
-		raw = d[:end+4] // valid until this callback returns
 		up.Consume(end + 4)
-		status := resp.Header.StatusCode()
-		if status >= 100 && status < 200 {
-			if status == http.StatusSwitchingProtocols {
+		if rh.Status >= 100 && rh.Status < 200 {
+			if rh.Status == http.StatusSwitchingProtocols {
 				h.upFailed(cl, errors.New("101 to a request without Upgrade"), false)
 				return
 			}
@@ -588,23 +584,16 @@ func (h *evHandler) responseHeader(cl *evClient) {
 		}
 		break
 	}
-	resp := &cl.resp
-	status := resp.Header.StatusCode()
+	status := rh.Status
 	if cl.phase == evBody {
 		// The upstream answered before the whole body: send no more of it
 		// and close both connections after the response.
 		cl.bodyAt = 0
 		cl.close = true
 	}
-	hdr, err := cl.pool.AppendResponseHead(cl.hdr[:0], raw, cl.st.reqIDKey)
-	if err != nil {
-		h.upFailed(cl, err, false)
-		return
-	}
 	cl.tries.Done(cl.t, cl.start, status)
 	ctx := &cl.ctx
 	head := ctx.Request.Header.IsHead()
-	cl2 := resp.Header.ContentLength()
 	switch {
 	case status == http.StatusNoContent:
 		cl.left = 0
@@ -612,21 +601,21 @@ func (h *evHandler) responseHeader(cl *evClient) {
 		// No body; a Content-Length describes the GET's (kept as the
 		// fasthttp engine keeps it).
 		cl.left = 0
-		if cl2 >= 0 {
-			hdr = appendContentLength(hdr, int64(cl2))
+		if rh.Length >= 0 {
+			hdr = appendContentLength(hdr, rh.Length)
 		}
-	case cl2 >= 0:
-		cl.left = int64(cl2)
+	case rh.Length >= 0:
+		cl.left = rh.Length
 		hdr = appendContentLength(hdr, cl.left)
-	case cl2 == -1:
-		cl.left = -1
+	case rh.Length == proxy.BodyChunked:
+		cl.left = proxy.BodyChunked
 		cl.chunk.Reset()
 		hdr = append(hdr, "Transfer-Encoding: chunked\r\n"...) // the coding passes through
 	default:
-		cl.left = -2 // until the upstream closes: so does the client
+		cl.left = proxy.BodyToClose // until the upstream closes: so does the client
 		cl.close = true
 	}
-	if resp.Header.ConnectionClose() {
+	if rh.Close {
 		cl.up.Ctx.(*evUp).t = nil // not reusable
 	}
 	// After the upstream's fields: the gateway's id replaces one it sent.
@@ -641,7 +630,7 @@ func (h *evHandler) responseHeader(cl *evClient) {
 	cl.phase = evRespBody
 	size := int64(-1)
 	if cl.left >= 0 && !head {
-		size = max(int64(cl2), 0)
+		size = max(rh.Length, 0)
 	}
 	h.e.s.recordNative(ctx, cl.req, cl.uri.Path(), status, size)
 	cl.c.Write(cl.hdr)

@@ -149,64 +149,185 @@ func (p *Pool) Timeouts() config.Timeouts { return p.timeouts }
 // errResponseHead is a response header the event loop will not pass on.
 var errResponseHead = errors.New("malformed response header")
 
-// AppendResponseHead appends what the event loop sends on of an upstream
-// response head raw (status line and fields through the blank line, which
-// fasthttp has parsed for its status and framing): the status line as
-// HTTP/1.1, and the fields except the hop-by-hop, Connection-named,
-// stripped (origin hiding) and framing ones and skip. The caller appends
-// the framing it read from the parse, its own fields and the final CRLF:
-// the client sees the framing the gateway used, whatever duplicates the
-// upstream sent. Fields pass in the upstream's spelling; a line the
-// gateway would refuse in a request (bare LF, obs-fold, a name that is
-// not a token, a control character) fails the response instead.
-func (p *Pool) AppendResponseHead(dst, raw []byte, skip string) ([]byte, error) {
+// Body framing of a response, besides a Content-Length (ResponseHead.Length).
+const (
+	BodyChunked = -1 // Transfer-Encoding: chunked
+	BodyToClose = -2 // the body runs until the upstream closes the connection
+)
+
+// ResponseHead is what the event loop needs of an upstream response head.
+type ResponseHead struct {
+	Status int
+	// Length is the body's Content-Length, BodyChunked or BodyToClose. It
+	// is the message's framing; whether a body follows also depends on
+	// the status and the request method (RFC 9112, section 6.3).
+	Length int64
+	// Close says the upstream connection cannot carry another exchange:
+	// Connection: close, an HTTP/1.0 response without keep-alive, or both
+	// Content-Length and Transfer-Encoding. (A body that runs to the
+	// close ends it too, but only the caller knows whether one follows.)
+	Close bool
+}
+
+// AppendResponseHead checks an upstream response head raw (status line
+// and fields through the blank line) and appends what the event loop
+// sends on: the status line as HTTP/1.1, and the fields except the
+// hop-by-hop, Connection-named, stripped (origin hiding) and framing ones
+// and skip. The caller appends the framing of the returned head, its own
+// fields and the final CRLF: the client sees the framing the gateway
+// used, whatever duplicates the upstream sent. Fields pass in the
+// upstream's spelling.
+//
+// One pass does both, because this runs for every response (a second
+// parse by fasthttp cost about 3% of the loop's CPU). It is stricter
+// than net/http's reader, never looser (FuzzAppendResponseHead checks
+// both): a line the gateway would refuse in a request (bare LF,
+// obs-fold, a name that is not a token, a control character), a
+// Content-Length that is not one decimal number, and any transfer coding
+// but a single chunked fail the response instead.
+func (p *Pool) AppendResponseHead(dst, raw []byte, skip string) ([]byte, ResponseHead, error) {
+	var rh ResponseHead
 	line, rest, ok := cutLine(raw)
-	if !ok || len(line) < 12 || !bytes.HasPrefix(line, strHTTP1x) || line[8] != ' ' ||
-		!isDigit(line[9]) || !isDigit(line[10]) || !isDigit(line[11]) || (len(line) > 12 && line[12] != ' ') {
-		return dst, fmt.Errorf("%w: status line", errResponseHead)
+	if !ok || len(line) < 12 || !bytes.HasPrefix(line, strHTTP1x) || !isDigit(line[7]) || line[8] != ' ' ||
+		!isDigit(line[9]) || !isDigit(line[10]) || !isDigit(line[11]) || line[9] == '0' ||
+		(len(line) > 12 && line[12] != ' ') {
+		return dst, rh, fmt.Errorf("%w: status line", errResponseHead)
 	}
 	for _, c := range line {
 		if (c < ' ' && c != '\t') || c == 0x7f {
-			return dst, fmt.Errorf("%w: status line", errResponseHead)
+			return dst, rh, fmt.Errorf("%w: status line", errResponseHead)
 		}
 	}
-	// First pass: check every line, and collect what Connection names.
-	var conn []byte
-	for r := rest; len(r) > 0; {
+	rh.Status = int(line[9]-'0')*100 + int(line[10]-'0')*10 + int(line[11]-'0')
+	http10 := line[7] == '0'
+	start := len(dst)
+	dst = append(dst, "HTTP/1.1"...)
+	dst = append(dst, line[8:]...)
+	dst = append(dst, "\r\n"...)
+	fields := len(dst)
+	var (
+		length      int64 = -1
+		lengthText  []byte
+		chunked     bool
+		close, keep bool
+		named       bool // Connection names a field other than close or keep-alive
+	)
+	for r := rest; ; {
 		var l []byte
 		if l, r, ok = cutLine(r); !ok {
-			return dst, fmt.Errorf("%w: bare LF", errResponseHead)
+			return dst[:start], rh, fmt.Errorf("%w: bare LF or no blank line", errResponseHead)
 		}
 		if len(l) == 0 {
 			break
 		}
 		name, value, why := h1frame.FieldLine(l)
 		if why != "" {
-			return dst, fmt.Errorf("%w: %s", errResponseHead, why)
+			return dst[:start], rh, fmt.Errorf("%w: %s", errResponseHead, why)
 		}
-		if asciiEqualFold(name, "Connection") {
-			conn = append(append(conn, value...), ',')
-		}
-	}
-	dst = append(dst, "HTTP/1.1"...)
-	dst = append(dst, line[8:]...)
-	dst = append(dst, "\r\n"...)
-	for r := rest; len(r) > 0; {
-		var l []byte
-		l, r, _ = cutLine(r)
-		if len(l) == 0 {
-			break
-		}
-		name, _, _ := h1frame.FieldLine(l)
-		if asciiEqualFold(name, "Connection") || asciiEqualFold(name, "Content-Length") ||
-			asciiEqualFold(name, skip) || dropped(name, p.dropResponse) ||
-			(len(conn) > 0 && hasToken(conn, name)) {
+		switch {
+		case asciiEqualFold(name, "Content-Length"):
+			// Repeats must be the same text, as net/http requires ("5"
+			// and "05" are refused).
+			value = bytes.Trim(value, " \t")
+			n, err := contentLength(value)
+			if err != nil || (length >= 0 && !bytes.Equal(value, lengthText)) {
+				return dst[:start], rh, fmt.Errorf("%w: Content-Length %q", errResponseHead, value)
+			}
+			length, lengthText = n, value
+			continue
+		case asciiEqualFold(name, "Transfer-Encoding"):
+			// Only "chunked", once: the loop re-frames nothing else, and a
+			// coding it dropped would corrupt the body.
+			if chunked || !asciiEqualFold(bytes.Trim(value, " \t"), "chunked") {
+				return dst[:start], rh, fmt.Errorf("%w: Transfer-Encoding %q", errResponseHead, value)
+			}
+			chunked = true
+			continue
+		case asciiEqualFold(name, "Connection"):
+			for v := value; len(v) > 0; {
+				var tok []byte
+				tok, v, _ = bytes.Cut(v, comma)
+				switch tok = bytes.Trim(tok, " \t"); {
+				case asciiEqualFold(tok, "close"):
+					close = true
+				case asciiEqualFold(tok, "keep-alive"):
+					keep = true
+				case len(tok) > 0:
+					named = true
+				}
+			}
+			continue
+		case asciiEqualFold(name, skip) || dropped(name, p.dropResponse):
 			continue
 		}
 		dst = append(dst, l...)
 		dst = append(dst, "\r\n"...)
 	}
-	return dst, nil
+	if chunked && http10 {
+		return dst[:start], rh, fmt.Errorf("%w: Transfer-Encoding in an HTTP/1.0 response", errResponseHead)
+	}
+	switch {
+	case chunked:
+		rh.Length = BodyChunked
+		// With a Content-Length too, the upstream's framing is in doubt
+		// (RFC 9112, section 6.3): chunked wins, and the connection ends.
+		rh.Close = length >= 0
+	case length >= 0:
+		rh.Length = length
+	default:
+		rh.Length = BodyToClose
+	}
+	rh.Close = rh.Close || close || (http10 && !keep)
+	if named {
+		dst = dropConnectionNamed(dst, fields, rest)
+	}
+	return dst, rh, nil
+}
+
+var comma = []byte(",")
+
+// dropConnectionNamed removes from the fields dst[from:] those the
+// response head's Connection fields name (hop-by-hop by declaration,
+// RFC 9110, section 7.6.1): rare, so it re-reads the head rather than
+// slow down the common pass. The lines were checked by the caller.
+func dropConnectionNamed(dst []byte, from int, head []byte) []byte {
+	var conn []byte
+	for r := head; ; {
+		l, rest, _ := cutLine(r)
+		if len(l) == 0 {
+			break
+		}
+		r = rest
+		if name, value, _ := h1frame.FieldLine(l); asciiEqualFold(name, "Connection") {
+			conn = append(append(conn, value...), ',')
+		}
+	}
+	kept := dst[from:from]
+	for r := dst[from:]; len(r) > 0; {
+		l, rest, _ := cutLine(r)
+		r = rest
+		if name, _, _ := h1frame.FieldLine(l); !hasToken(conn, name) {
+			kept = append(kept, l...)
+			kept = append(kept, "\r\n"...)
+		}
+	}
+	return dst[:from+len(kept)]
+}
+
+// contentLength parses a trimmed Content-Length value: one decimal
+// number without sign. A list ("5, 5") is refused, as net/http does.
+func contentLength(v []byte) (int64, error) {
+	if len(v) == 0 || len(v) > 18 {
+		return 0, errResponseHead
+	}
+	var n int64
+	for _, c := range v {
+		if !isDigit(c) {
+			return 0, errResponseHead
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, nil
 }
 
 var strHTTP1x = []byte("HTTP/1.")
