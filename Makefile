@@ -50,7 +50,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/scan/config/ ./internal/policy/
 	DOCS=$(DOCS) BENCH_TRIVY_RUNS=$(BENCH_TRIVY_RUNS) bash scripts/bench-config.sh
 
-## bench-gateway: the gateway against nginx and nginx + ModSecurity with wrk on 127.0.0.1 (BENCH_DURATION=10 s per cell, in BENCH_ROUNDS=5 alternating bursts)
+## bench-gateway: the gateway against nginx and nginx + ModSecurity with wrk on 127.0.0.1 (BENCH_DURATION=20 s per cell, in BENCH_ROUNDS=10 alternating bursts)
 bench-gateway:
 	bash scripts/bench-gateway.sh
 

@@ -30,8 +30,8 @@
 # gateway's GOMAXPROCS.
 #
 # Environment:
-#   BENCH_DURATION=10     measured seconds per cell, split over the rounds
-#   BENCH_ROUNDS=5        alternating bursts per peak cell (each at least 1 s)
+#   BENCH_DURATION=20     measured seconds per cell, split over the rounds
+#   BENCH_ROUNDS=10       alternating bursts per peak cell (each at least 1 s)
 #   BENCH_WARMUP=2        warm-up seconds per cell (not measured)
 #   BENCH_CONNECTIONS=64  wrk connections for the peak runs
 #   BENCH_THREADS         wrk threads (default: number of CPUs)
@@ -64,9 +64,9 @@ set -euo pipefail
 export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 
 ncpu=$(getconf _NPROCESSORS_ONLN)
-BENCH_DURATION=${BENCH_DURATION:-10}
+BENCH_DURATION=${BENCH_DURATION:-20}
 BENCH_WARMUP=${BENCH_WARMUP:-2}
-BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+BENCH_ROUNDS=${BENCH_ROUNDS:-10}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-64}
 BENCH_THREADS=${BENCH_THREADS:-$ncpu}
 BENCH_PROCS=${BENCH_PROCS:-$ncpu}
