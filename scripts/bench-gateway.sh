@@ -7,7 +7,8 @@
 #
 # Rows (each measured for a GET and for a 1 KB urlencoded form POST):
 #   upstream       the Go upstream (internal/bench/upstream) without a proxy
-#   nginx          nginx as a plain reverse proxy, keepalive to the upstream
+#   nginx          nginx as a plain reverse proxy, keepalive to the upstream,
+#                  adding the forwarding fields the gateway adds (BENCH_NGINX_FIELDS)
 #   gw             the gateway with no guards
 #   gw-tls         the gateway with no guards, over HTTPS
 #   gw-tls-rl-fp   the gateway with rate limits (never triggered) and TLS
