@@ -40,6 +40,15 @@ func startEvGateway(t *testing.T, src string) *gw {
 	return g
 }
 
+// startEvProxy starts an evloop gateway with one route, app, to target.
+func startEvProxy(t *testing.T, target string) *gw {
+	t.Helper()
+	return startEvGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
+http1_engine: evloop
+routes: [{name: app, upstream: { targets: [%q] }}]
+`, target))
+}
+
 // evHandoffs reads rampart_gateway_evloop_handoffs_total by reason.
 func evHandoffs(t *testing.T, g *gw) map[string]float64 {
 	t.Helper()
@@ -254,10 +263,7 @@ func TestEvloopPipelining(t *testing.T) {
 		fmt.Fprintf(w, "path=%s", r.URL.Path)
 	}))
 	t.Cleanup(up.Close)
-	g := startEvGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
-http1_engine: evloop
-routes: [{name: app, upstream: { targets: [%q] }}]
-`, up.URL))
+	g := startEvProxy(t, up.URL)
 	c := evDial(t, g)
 	br := bufio.NewReader(c)
 	if _, err := io.WriteString(c, "GET /first HTTP/1.1\r\nHost: app\r\n\r\nGET /second HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
@@ -302,10 +308,7 @@ func TestEvloopBackpressure(t *testing.T) {
 		}
 	}))
 	t.Cleanup(up.Close)
-	g := startEvGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
-http1_engine: evloop
-routes: [{name: app, upstream: { targets: [%q] }}]
-`, up.URL))
+	g := startEvProxy(t, up.URL)
 	c := evDial(t, g)
 	_ = c.SetDeadline(time.Now().Add(60 * time.Second))
 	if _, err := io.WriteString(c, "GET /big HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
@@ -350,10 +353,7 @@ func TestEvloopStreaming(t *testing.T) {
 			_, _ = io.WriteString(w, "second\n")
 		}))
 		t.Cleanup(up.Close)
-		g := startEvGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
-http1_engine: evloop
-routes: [{name: app, upstream: { targets: [%q] }}]
-`, up.URL))
+		g := startEvProxy(t, up.URL)
 		c := evDial(t, g)
 		if _, err := io.WriteString(c, "GET /stream HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
 			t.Fatal(err)
@@ -387,10 +387,7 @@ routes: [{name: app, upstream: { targets: [%q] }}]
 			}
 			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n"+body)
 		})
-		g := startEvGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
-http1_engine: evloop
-routes: [{name: app, upstream: { targets: ["http://%s"] }}]
-`, addr))
+		g := startEvProxy(t, "http://"+addr)
 		c := evDial(t, g)
 		if _, err := io.WriteString(c, "GET /eof HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
 			t.Fatal(err)
@@ -555,10 +552,7 @@ func TestEvloopResponseHead(t *testing.T) {
 			"x-lower-case: low\r\n"+
 			"Content-Length: 2\r\n\r\nok")
 	})
-	g := startEvGateway(t, fmt.Sprintf(`listen: [{address: "127.0.0.1:0"}]
-http1_engine: evloop
-routes: [{name: app, upstream: { targets: ["http://%s"] }}]
-`, addr))
+	g := startEvProxy(t, "http://"+addr)
 	c := evDial(t, g)
 	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: app\r\n\r\n")
 	br := bufio.NewReader(c)
